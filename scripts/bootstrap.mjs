@@ -1,0 +1,82 @@
+#!/usr/bin/env node
+// Makes a fresh checkout runnable: `npm start` and `npm test` call this first (pre-scripts).
+// - installs npm dependencies when package.json/package-lock.json changed since the last install;
+// - with --test, also installs the Debian packages the tests drive (coturn's clients, Chromium,
+//   Xvfb) when running as root with apt; otherwise it says what is missing.
+// Plain Node only: this runs before anything else is installed.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const wantTest = process.argv.includes('--test');
+
+const manifests = [
+  'package.json',
+  'package-lock.json',
+  'protocol/package.json',
+  'server/package.json',
+  'turn/package.json',
+  'agent-client/package.json',
+  'console-client/package.json',
+];
+
+function depsHash() {
+  const h = createHash('sha256');
+  for (const f of manifests) {
+    const p = join(root, f);
+    if (existsSync(p)) h.update(f).update(readFileSync(p));
+  }
+  return h.digest('hex');
+}
+
+function ensureNpm() {
+  const stamp = join(root, 'node_modules', '.rc-bootstrap-stamp');
+  const before = depsHash();
+  if (existsSync(stamp) && readFileSync(stamp, 'utf8') === before) return;
+  const lock = existsSync(join(root, 'package-lock.json'));
+  const args = lock ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund'];
+  console.log(`[bootstrap] npm ${args.join(' ')} …`);
+  const r = spawnSync('npm', args, { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) {
+    console.error('[bootstrap] npm install failed; see the output above.');
+    process.exit(r.status ?? 1);
+  }
+  writeFileSync(stamp, depsHash());
+}
+
+// Debian package → a file it installs, used to tell whether it is there.
+const debs = [
+  ['coturn', '/usr/bin/turnutils_uclient'],
+  ['chromium', '/usr/bin/chromium'],
+  ['xvfb', '/usr/bin/Xvfb'],
+];
+
+function ensureDebs() {
+  const missing = debs.filter(([, file]) => !existsSync(file)).map(([pkg]) => pkg);
+  if (missing.length === 0) return;
+  const isRoot = process.getuid?.() === 0;
+  const hasApt = existsSync('/usr/bin/apt-get');
+  if (!isRoot || !hasApt) {
+    console.warn(
+      `[bootstrap] missing Debian packages: ${missing.join(' ')}. Install them with ` +
+        `'sudo apt-get install -y ${missing.join(' ')}'; tests that need them will fail until then.`,
+    );
+    return;
+  }
+  console.log(`[bootstrap] apt-get install ${missing.join(' ')} …`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit', env });
+  execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { stdio: 'inherit', env });
+  // coturn's package enables a system service; the tests start their own instances.
+  spawnSync(
+    'sh',
+    ['-c', 'command -v systemctl >/dev/null && systemctl disable --now coturn 2>/dev/null; pkill -x turnserver'],
+    { stdio: 'ignore' },
+  );
+}
+
+ensureNpm();
+if (wantTest) ensureDebs();
