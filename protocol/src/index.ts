@@ -1,2 +1,10 @@
-// Public surface of this package; filled in by its issue.
-export {};
+export * from './agent';
+export * from './codec';
+export * from './common';
+export * from './console';
+export * from './constants';
+export * from './decoders';
+export * from './errors';
+export * from './http';
+export * from './message';
+export * from './tickets';
