@@ -68,7 +68,8 @@ export const GroupView = Type.Object({
   id: Id,
   name: Type.String(),
   consent: ConsentPolicy,
-  consentTimeoutSeconds: Type.Number(),
+  /** null: the relay's default (RC_CONSENT_TIMEOUT_SECONDS). */
+  consentTimeoutSeconds: Type.Union([Type.Number(), Type.Null()]),
   showIndicator: Type.Boolean(),
 });
 export type GroupView = Static<typeof GroupView>;
@@ -76,7 +77,7 @@ export const GroupCreateBody = Type.Object(
   {
     name: GroupName,
     consent: Type.Optional(ConsentPolicy),
-    consentTimeoutSeconds: Type.Optional(Type.Number({ minimum: 1, maximum: 600 })),
+    consentTimeoutSeconds: Type.Optional(Type.Union([Type.Number({ minimum: 1, maximum: 600 }), Type.Null()])),
     showIndicator: Type.Optional(Type.Boolean()),
   },
   strict,
@@ -85,7 +86,7 @@ export const GroupPatchBody = Type.Object(
   {
     name: Type.Optional(GroupName),
     consent: Type.Optional(ConsentPolicy),
-    consentTimeoutSeconds: Type.Optional(Type.Number({ minimum: 1, maximum: 600 })),
+    consentTimeoutSeconds: Type.Optional(Type.Union([Type.Number({ minimum: 1, maximum: 600 }), Type.Null()])),
     showIndicator: Type.Optional(Type.Boolean()),
   },
   strict,

@@ -1,2 +1,0 @@
-// Public surface of this package; filled in by its issue.
-export {};

@@ -1,0 +1,98 @@
+import type { AuditEntry, SessionMode, SessionTransport } from '@rc-relay/protocol';
+import { type Db, nowIso } from './db';
+
+/** Outcomes a session can reach; `issued` is a LAN ticket the agent has not reported on yet. */
+export type SessionOutcome = 'pending' | 'issued' | 'accepted' | 'denied' | 'timeout' | 'ended' | 'failed';
+
+interface Row {
+  session_id: string;
+  operator_id: string;
+  operator_name: string;
+  device_id: string;
+  hostname: string;
+  mode: SessionMode;
+  transport: SessionTransport;
+  outcome: string;
+  reason: string | null;
+  requested_at: string;
+  answered_at: string | null;
+  ended_at: string | null;
+  end_reason: string | null;
+}
+
+const toEntry = (r: Row): AuditEntry => ({
+  sessionId: r.session_id,
+  operatorId: r.operator_id,
+  operator: r.operator_name,
+  deviceId: r.device_id,
+  hostname: r.hostname,
+  mode: r.mode,
+  transport: r.transport,
+  outcome: r.outcome,
+  reason: r.reason,
+  requestedAt: r.requested_at,
+  answeredAt: r.answered_at,
+  endedAt: r.ended_at,
+  endReason: r.end_reason,
+});
+
+export class AuditRepo {
+  constructor(private readonly db: Db) {}
+
+  request(e: {
+    sessionId: string;
+    operatorId: string;
+    operatorName: string;
+    deviceId: string;
+    hostname: string;
+    mode: SessionMode;
+    transport: SessionTransport;
+    outcome: SessionOutcome;
+  }): void {
+    this.db
+      .prepare(
+        `INSERT INTO session_audit (session_id, operator_id, operator_name, device_id, hostname, mode, transport, outcome, requested_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(e.sessionId, e.operatorId, e.operatorName, e.deviceId, e.hostname, e.mode, e.transport, e.outcome, nowIso());
+  }
+
+  /** The agent's answer: accepted, denied or timeout. */
+  answer(sessionId: string, outcome: 'accepted' | 'denied' | 'timeout', reason?: string): void {
+    this.db
+      .prepare('UPDATE session_audit SET outcome = ?, reason = ?, answered_at = ? WHERE session_id = ?')
+      .run(outcome, reason ?? null, nowIso(), sessionId);
+  }
+
+  end(sessionId: string, reason: string): void {
+    this.db
+      .prepare('UPDATE session_audit SET ended_at = ?, end_reason = ? WHERE session_id = ? AND ended_at IS NULL')
+      .run(nowIso(), reason, sessionId);
+  }
+
+  get(sessionId: string): AuditEntry | undefined {
+    const r = this.db.prepare('SELECT * FROM session_audit WHERE session_id = ?').get(sessionId) as Row | undefined;
+    return r && toEntry(r);
+  }
+
+  list(q: { deviceId?: string; operator?: string; deviceIds?: readonly string[]; limit: number }): AuditEntry[] {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (q.deviceId) {
+      where.push('device_id = ?');
+      args.push(q.deviceId);
+    }
+    if (q.operator) {
+      where.push('(operator_name = ? OR operator_id = ?)');
+      args.push(q.operator, q.operator);
+    }
+    if (q.deviceIds) {
+      if (q.deviceIds.length === 0) return [];
+      where.push(`device_id IN (${q.deviceIds.map(() => '?').join(',')})`);
+      args.push(...q.deviceIds);
+    }
+    const sql = `SELECT * FROM session_audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+                 ORDER BY requested_at DESC LIMIT ?`;
+    return (this.db.prepare(sql).all(...args, q.limit) as Row[]).map(toEntry);
+  }
+}

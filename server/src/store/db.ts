@@ -1,0 +1,41 @@
+// Opens the SQLite database in the data dir and brings its schema up to date.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { MIGRATIONS } from './migrations';
+
+export type Db = Database.Database;
+
+export function openDatabase(dataDir: string | ':memory:'): Db {
+  let db: Db;
+  if (dataDir === ':memory:') db = new Database(':memory:');
+  else {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    db = new Database(join(dataDir, 'relay.sqlite'));
+  }
+  // WAL keeps readers off the writer's back; NORMAL sync is durable across process crashes.
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  migrate(db);
+  return db;
+}
+
+export function migrate(db: Db): number {
+  const current = db.pragma('user_version', { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new Error(
+      `database schema version ${current} is newer than this relay knows (${MIGRATIONS.length}); upgrade the relay`,
+    );
+  }
+  for (let v = current; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+  return MIGRATIONS.length;
+}
+
+export const nowIso = () => new Date().toISOString();
