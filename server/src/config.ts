@@ -117,7 +117,12 @@ export const CONFIG_SCHEMA = {
     doc: 'PEM certificate chain file; without it a self-signed pair is generated once in the data dir.',
     parse: optionalText,
   }),
-  RC_TLS_KEY: entry({ key: 'tlsKey', default: null, doc: 'PEM private key file for RC_TLS_CERT.', parse: optionalText }),
+  RC_TLS_KEY: entry({
+    key: 'tlsKey',
+    default: null,
+    doc: 'PEM private key file for RC_TLS_CERT.',
+    parse: optionalText,
+  }),
   RC_ADMIN_PASSWORD: entry({
     key: 'adminPassword',
     default: null,
@@ -223,7 +228,8 @@ export function loadConfig(env: ConfigEnv = process.env): RelayConfig {
       problems.push(`${name}=${JSON.stringify(raw)}: ${(err as Error).message}`);
     }
   }
-  if ((out.tlsCert === null) !== (out.tlsKey === null)) problems.push('RC_TLS_CERT and RC_TLS_KEY must be set together');
+  if ((out.tlsCert === null) !== (out.tlsKey === null))
+    problems.push('RC_TLS_CERT and RC_TLS_KEY must be set together');
   if (problems.length > 0) throw new ConfigError(problems);
   return out as unknown as RelayConfig;
 }

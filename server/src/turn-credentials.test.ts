@@ -10,9 +10,23 @@ describe('TURN REST credentials', () => {
   });
 
   it('ICE servers carry UDP, TCP and TLS on the one port, IPv6 bracketed', () => {
-    const s = iceServersFor({ host: '::1', port: 8443, tls: true, turn: true, secret: 'x', label: 's', ttlSeconds: 60 });
+    const s = iceServersFor({
+      host: '::1',
+      port: 8443,
+      tls: true,
+      turn: true,
+      secret: 'x',
+      label: 's',
+      ttlSeconds: 60,
+    });
     expect(s[0]!.urls).toEqual(['stun:[::1]:8443']);
-    expect(s[1]!.urls).toEqual(['turn:[::1]:8443?transport=udp', 'turn:[::1]:8443?transport=tcp', 'turns:[::1]:8443?transport=tcp']);
-    expect(iceServersFor({ host: 'h', port: 1, tls: true, turn: false, secret: 'x', label: 's', ttlSeconds: 60 })).toEqual([]);
+    expect(s[1]!.urls).toEqual([
+      'turn:[::1]:8443?transport=udp',
+      'turn:[::1]:8443?transport=tcp',
+      'turns:[::1]:8443?transport=tcp',
+    ]);
+    expect(
+      iceServersFor({ host: 'h', port: 1, tls: true, turn: false, secret: 'x', label: 's', ttlSeconds: 60 }),
+    ).toEqual([]);
   });
 });

@@ -6,8 +6,8 @@ import {
   type SessionMode,
   type SessionTransport,
   TICKET_ALGORITHM,
-  TOKEN_ISSUER,
   type TicketClaims,
+  TOKEN_ISSUER,
 } from '@rc-relay/protocol';
 import jwt from 'jsonwebtoken';
 

@@ -110,7 +110,14 @@ export class DeviceRepo {
         `UPDATE devices SET hostname = coalesce(?, hostname), agent_version = coalesce(?, agent_version),
          cert_fingerprint = coalesce(?, cert_fingerprint), facts = ?, last_seen = ? WHERE id = ?`,
       )
-      .run(p.hostname ?? null, p.agentVersion ?? null, p.certFingerprint ?? null, JSON.stringify(p.facts), nowIso(), id);
+      .run(
+        p.hostname ?? null,
+        p.agentVersion ?? null,
+        p.certFingerprint ?? null,
+        JSON.stringify(p.facts),
+        nowIso(),
+        id,
+      );
   }
 
   touch(id: string, at = nowIso()): void {

@@ -40,18 +40,20 @@ export class GroupRepo {
     return this.get(nameOrId) ?? this.byName(nameOrId);
   }
 
-  create(g: {
-    name: string;
-    consent?: ConsentPolicy;
-    consentTimeoutSeconds?: number | null;
-    showIndicator?: boolean;
-  }) {
+  create(g: { name: string; consent?: ConsentPolicy; consentTimeoutSeconds?: number | null; showIndicator?: boolean }) {
     const id = newId('g');
     this.db
       .prepare(
         'INSERT INTO device_groups (id, name, consent, consent_timeout_s, show_indicator, created_at) VALUES (?, ?, ?, ?, ?, ?)',
       )
-      .run(id, g.name, g.consent ?? 'ask', g.consentTimeoutSeconds ?? null, g.showIndicator === false ? 0 : 1, nowIso());
+      .run(
+        id,
+        g.name,
+        g.consent ?? 'ask',
+        g.consentTimeoutSeconds ?? null,
+        g.showIndicator === false ? 0 : 1,
+        nowIso(),
+      );
     return this.get(id)!;
   }
 

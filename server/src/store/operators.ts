@@ -89,7 +89,9 @@ export class OperatorRepo {
   }
 
   setTotp(id: string, secret: string | null, enabled: boolean): void {
-    this.db.prepare('UPDATE operators SET totp_secret = ?, totp_enabled = ? WHERE id = ?').run(secret, enabled ? 1 : 0, id);
+    this.db
+      .prepare('UPDATE operators SET totp_secret = ?, totp_enabled = ? WHERE id = ?')
+      .run(secret, enabled ? 1 : 0, id);
   }
 
   remove(id: string): boolean {

@@ -1,0 +1,360 @@
+// Sessions between one console connection and one agent connection. The relay only forwards
+// signalling between exactly those two sockets; everyone else gets `session_not_found`.
+import type { DenyReason, IceServer, SessionMode, SessionTransport, SignalPayload } from '@rc-relay/protocol';
+import type { TokenService } from '../auth/tokens';
+import { ApiError } from '../http/errors';
+import type { Logger } from '../logger';
+import type { RelayMetrics } from '../metrics';
+import { type DeviceRecord, newId, type Store } from '../store';
+import type { AgentPeer, ConsolePeer, OperatorScope } from './peers';
+import type { Presence } from './presence';
+
+type Outgoing = { type: string } & Record<string, unknown>;
+type Side = 'agent' | 'console';
+const BACKLOG_LIMIT = 64;
+
+interface Session {
+  id: string;
+  deviceId: string;
+  operator: { id: string; username: string };
+  mode: SessionMode;
+  transport: SessionTransport;
+  state: 'pending' | 'accepted';
+  agent: AgentPeer | null;
+  console: ConsolePeer | null;
+  /** Messages for a side whose socket is momentarily gone (reconnect within the grace period). */
+  backlog: Record<Side, Outgoing[]>;
+  consentTimer?: NodeJS.Timeout | undefined;
+  detachTimer?: NodeJS.Timeout | undefined;
+}
+
+export interface SessionTimings {
+  consentTimeoutSeconds: number;
+  graceSeconds: number;
+}
+
+export class SessionHub {
+  private readonly sessions = new Map<string, Session>();
+
+  constructor(
+    private readonly store: Store,
+    private readonly presence: Presence,
+    private readonly tokens: TokenService,
+    private readonly metrics: RelayMetrics,
+    private readonly log: Logger,
+    private readonly timings: SessionTimings,
+  ) {}
+
+  get size(): number {
+    return this.sessions.size;
+  }
+
+  /** Asks the agent for an internet session; the answer reaches the console over its WebSocket. */
+  requestInternet(
+    op: OperatorScope,
+    device: DeviceRecord,
+    mode: SessionMode,
+    iceServersFor: (sessionId: string) => IceServer[],
+  ): { sessionId: string; iceServers: IceServer[] } {
+    const agent = this.presence.agent(device.id);
+    if (!agent?.ready) throw new ApiError('device_offline', `device ${device.id} is not connected`);
+    const policy = this.store.groups.policy(device.groupId, this.timings.consentTimeoutSeconds);
+    const consentSeconds = policy.consentTimeoutSeconds;
+    const id = newId('s');
+    const iceServers = iceServersFor(id);
+    const { ticket } = this.tokens.signTicket({
+      deviceId: device.id,
+      operatorId: op.id,
+      operatorName: op.username,
+      sessionId: id,
+      mode,
+      transport: 'internet',
+      ttlSeconds: Math.ceil(consentSeconds) + 30,
+    });
+    const s: Session = {
+      id,
+      deviceId: device.id,
+      operator: { id: op.id, username: op.username },
+      mode,
+      transport: 'internet',
+      state: 'pending',
+      agent,
+      console: null,
+      backlog: { agent: [], console: [] },
+    };
+    this.sessions.set(id, s);
+    this.store.audit.request({
+      sessionId: id,
+      operatorId: op.id,
+      operatorName: op.username,
+      deviceId: device.id,
+      hostname: device.hostname,
+      mode,
+      transport: 'internet',
+      outcome: 'pending',
+    });
+    this.metrics.sessions.inc({ outcome: 'requested' });
+    this.metrics.sessionsActive.set(this.sessions.size);
+    agent.send({
+      type: 'session.request',
+      sessionId: id,
+      ticket,
+      operator: s.operator,
+      mode,
+      transport: 'internet',
+      iceServers,
+      consentTimeoutSeconds: consentSeconds,
+    });
+    s.consentTimer = setTimeout(() => this.consentTimedOut(s), consentSeconds * 1000);
+    // The console has until consent plus grace to attach; otherwise nobody would ever end this session.
+    this.armDetachTimer(s, consentSeconds + this.timings.graceSeconds);
+    this.log.info({ sessionId: id, deviceId: device.id, operator: op.username, mode }, 'session requested');
+    return { sessionId: id, iceServers };
+  }
+
+  /** A LAN session: the agent checks the ticket and asks for consent itself; the relay audits it. */
+  issueLan(op: OperatorScope, device: DeviceRecord, mode: SessionMode, ttlSeconds: number) {
+    const id = newId('s');
+    const { ticket, expiresAt } = this.tokens.signTicket({
+      deviceId: device.id,
+      operatorId: op.id,
+      operatorName: op.username,
+      sessionId: id,
+      mode,
+      transport: 'lan',
+      ttlSeconds,
+    });
+    this.store.audit.request({
+      sessionId: id,
+      operatorId: op.id,
+      operatorName: op.username,
+      deviceId: device.id,
+      hostname: device.hostname,
+      mode,
+      transport: 'lan',
+      outcome: 'issued',
+    });
+    this.metrics.sessions.inc({ outcome: 'lan_issued' });
+    this.log.info({ sessionId: id, deviceId: device.id, operator: op.username, mode }, 'LAN ticket issued');
+    return { sessionId: id, ticket, expiresAt };
+  }
+
+  /** Binds a session to a console socket of the operator who created it (also after a reconnect). */
+  attach(peer: ConsolePeer, sessionId: string, ref: string): void {
+    const s = this.sessions.get(sessionId);
+    if (!s || s.operator.id !== peer.operator.id) {
+      peer.sendError('session_not_found', `no session ${sessionId}`, ref);
+      return;
+    }
+    if (s.console && s.console !== peer && !s.console.closed) {
+      peer.sendError('session_already_attached', 'another console connection carries this session', ref);
+      return;
+    }
+    s.console = peer;
+    peer.send({ type: 'session.state', sessionId, state: s.state });
+    this.flush(s, 'console');
+    this.settleDetachTimer(s);
+  }
+
+  accept(peer: AgentPeer, sessionId: string, ref: string): void {
+    const s = this.ownedBy(peer, sessionId, ref);
+    if (!s) return;
+    if (s.state !== 'pending') {
+      peer.sendError('session_not_active', 'session is already accepted', ref);
+      return;
+    }
+    clearTimeout(s.consentTimer);
+    s.state = 'accepted';
+    this.store.audit.answer(s.id, 'accepted');
+    this.metrics.sessions.inc({ outcome: 'accepted' });
+    this.toSide(s, 'console', { type: 'session.state', sessionId: s.id, state: 'accepted' });
+    this.log.info({ sessionId: s.id }, 'session accepted');
+  }
+
+  deny(peer: AgentPeer, sessionId: string, reason: DenyReason, ref: string): void {
+    const s = this.ownedBy(peer, sessionId, ref);
+    if (!s) return;
+    if (s.state !== 'pending') {
+      peer.sendError('session_not_active', 'session is already accepted; end it instead', ref);
+      return;
+    }
+    this.store.audit.answer(s.id, 'denied', reason);
+    this.metrics.sessions.inc({ outcome: 'denied' });
+    this.toSide(s, 'console', { type: 'session.state', sessionId: s.id, state: 'denied', reason });
+    this.drop(s);
+    this.log.info({ sessionId: s.id, reason }, 'session denied');
+  }
+
+  /** Forwards WebRTC signalling to the other end of an accepted session. */
+  signal(peer: AgentPeer | ConsolePeer, sessionId: string, payload: SignalPayload, ref: string): void {
+    const s = this.sessions.get(sessionId);
+    const side = s && this.sideOf(s, peer);
+    if (!s || !side) {
+      peer.sendError('session_not_found', `no session ${sessionId} on this connection`, ref);
+      return;
+    }
+    if (s.state !== 'accepted') {
+      peer.sendError('session_not_active', 'the agent has not accepted this session yet', ref);
+      return;
+    }
+    this.toSide(s, side === 'agent' ? 'console' : 'agent', { type: 'signal', sessionId, payload });
+  }
+
+  /** Either side ends its session. */
+  end(peer: AgentPeer | ConsolePeer, sessionId: string, reason: string, ref: string): void {
+    const s = this.sessions.get(sessionId);
+    const side = s && this.sideOf(s, peer);
+    if (!s || !side) {
+      peer.sendError('session_not_found', `no session ${sessionId} on this connection`, ref);
+      return;
+    }
+    this.finish(s, `${side}: ${reason}`);
+  }
+
+  /** Agent hello: re-binds the sessions whose media survived a signalling outage, ends the others. */
+  agentReady(peer: AgentPeer, activeSessions: readonly string[]): void {
+    const keep = new Set(activeSessions);
+    for (const s of this.sessions.values()) {
+      if (s.deviceId !== peer.device.id || s.agent === peer) continue;
+      if (s.state === 'accepted' && keep.has(s.id)) {
+        s.agent = peer;
+        this.flush(s, 'agent');
+        this.settleDetachTimer(s);
+      } else {
+        this.finish(s, 'agent reconnected without this session');
+      }
+    }
+  }
+
+  agentGone(peer: AgentPeer): void {
+    for (const s of this.sessions.values()) {
+      if (s.agent !== peer) continue;
+      if (s.state === 'pending') {
+        this.store.audit.answer(s.id, 'denied', 'agent disconnected');
+        this.toSide(s, 'console', {
+          type: 'session.state',
+          sessionId: s.id,
+          state: 'ended',
+          reason: 'agent disconnected',
+        });
+        this.drop(s);
+        continue;
+      }
+      s.agent = null;
+      this.armDetachTimer(s, this.timings.graceSeconds);
+    }
+  }
+
+  consoleGone(peer: ConsolePeer): void {
+    for (const s of this.sessions.values()) {
+      if (s.console !== peer) continue;
+      s.console = null;
+      this.armDetachTimer(s, this.timings.graceSeconds);
+    }
+  }
+
+  /** LAN sessions: the agent reports its own consent and end so the audit trail is complete. */
+  lanReport(peer: AgentPeer, sessionId: string, event: 'accepted' | 'denied' | 'ended', reason?: string): void {
+    const entry = this.store.audit.get(sessionId);
+    if (!entry || entry.deviceId !== peer.device.id || entry.transport !== 'lan') {
+      peer.sendError('session_not_found', `no LAN session ${sessionId} for this device`);
+      return;
+    }
+    if (event === 'ended') this.store.audit.end(sessionId, reason ?? 'ended');
+    else this.store.audit.answer(sessionId, event, reason);
+    this.metrics.sessions.inc({ outcome: event });
+  }
+
+  endForDevice(deviceId: string, reason: string): void {
+    for (const s of [...this.sessions.values()]) if (s.deviceId === deviceId) this.finish(s, reason);
+  }
+
+  endForOperator(operatorId: string, reason: string): void {
+    for (const s of [...this.sessions.values()]) if (s.operator.id === operatorId) this.finish(s, reason);
+  }
+
+  endAll(reason: string): void {
+    for (const s of [...this.sessions.values()]) this.finish(s, reason);
+  }
+
+  // --- internals ---
+
+  private ownedBy(peer: AgentPeer, sessionId: string, ref: string): Session | undefined {
+    const s = this.sessions.get(sessionId);
+    if (!s || s.agent !== peer) {
+      peer.sendError('session_not_found', `no session ${sessionId} for this device`, ref);
+      return undefined;
+    }
+    return s;
+  }
+
+  private sideOf(s: Session, peer: AgentPeer | ConsolePeer): Side | undefined {
+    if (peer.kind === 'agent' && s.agent === peer) return 'agent';
+    if (peer.kind === 'console' && s.console === peer) return 'console';
+    return undefined;
+  }
+
+  private toSide(s: Session, side: Side, msg: Outgoing): void {
+    const peer = s[side];
+    if (peer && !peer.closed) {
+      peer.send(msg);
+      return;
+    }
+    if (s.backlog[side].length >= BACKLOG_LIMIT) {
+      // Stale signalling is worse than none: the oldest goes; an ICE restart recovers.
+      s.backlog[side].shift();
+      this.log.warn({ sessionId: s.id, side }, 'signalling backlog full; dropping oldest');
+    }
+    s.backlog[side].push(msg);
+  }
+
+  private flush(s: Session, side: Side): void {
+    const peer = s[side];
+    if (!peer) return;
+    for (const m of s.backlog[side].splice(0)) peer.send(m);
+  }
+
+  private armDetachTimer(s: Session, seconds: number): void {
+    clearTimeout(s.detachTimer);
+    s.detachTimer = setTimeout(() => {
+      const gone = !s.agent ? 'agent' : 'console';
+      this.finish(s, `${gone} disconnected`);
+    }, seconds * 1000);
+  }
+
+  private settleDetachTimer(s: Session): void {
+    if (s.agent && s.console) {
+      clearTimeout(s.detachTimer);
+      s.detachTimer = undefined;
+    }
+  }
+
+  private consentTimedOut(s: Session): void {
+    if (this.sessions.get(s.id) !== s || s.state !== 'pending') return;
+    this.store.audit.answer(s.id, 'timeout', 'no answer from the agent');
+    this.metrics.sessions.inc({ outcome: 'timeout' });
+    this.toSide(s, 'agent', { type: 'session.ended', sessionId: s.id, reason: 'consent-timeout' });
+    this.toSide(s, 'console', { type: 'session.state', sessionId: s.id, state: 'timeout', reason: 'no answer' });
+    this.drop(s);
+    this.log.info({ sessionId: s.id }, 'session consent timed out');
+  }
+
+  /** Ends a session: both sides are told, the audit closed. A pending one counts as not answered. */
+  private finish(s: Session, reason: string): void {
+    if (this.sessions.get(s.id) !== s) return;
+    if (s.state === 'pending') this.store.audit.answer(s.id, 'denied', reason);
+    this.store.audit.end(s.id, reason);
+    this.metrics.sessions.inc({ outcome: 'ended' });
+    s.agent?.send({ type: 'session.ended', sessionId: s.id, reason });
+    s.console?.send({ type: 'session.state', sessionId: s.id, state: 'ended', reason });
+    this.drop(s);
+    this.log.info({ sessionId: s.id, reason }, 'session ended');
+  }
+
+  private drop(s: Session): void {
+    clearTimeout(s.consentTimer);
+    clearTimeout(s.detachTimer);
+    this.sessions.delete(s.id);
+    this.metrics.sessionsActive.set(this.sessions.size);
+  }
+}

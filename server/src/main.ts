@@ -1,0 +1,67 @@
+// `npm start`: the relay with embedded TURN and SQLite.
+
+import { buildRelay } from './app';
+import { ConfigError, loadConfig } from './config';
+import { createLogger } from './logger';
+
+function explainListenError(err: NodeJS.ErrnoException, port: number): string {
+  if (err.code === 'EACCES') {
+    return (
+      `cannot bind port ${port}: ports below 1024 need privileges. Run with RC_PORT=8443, or grant ` +
+      `the capability: sudo setcap cap_net_bind_service=+ep "$(command -v node)" (the container already has it).`
+    );
+  }
+  if (err.code === 'EADDRINUSE') {
+    return `port ${port} is already in use by another process: stop it (e.g. 'ss -ltnp "sport = :${port}"' shows which) or choose another with RC_PORT.`;
+  }
+  if (err.code === 'EADDRNOTAVAIL') return `RC_HOST is not an address of this machine: ${err.message}`;
+  return `cannot listen: ${err.message}`;
+}
+
+async function main() {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`rc-relay: ${err.message}`);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const log = createLogger(config.logLevel);
+  const { buildTurnSharer } = await import('./turn-sharer');
+  const relay = await buildRelay(config, { logger: log, portSharer: buildTurnSharer });
+  let address: { port: number; url: string };
+  try {
+    address = await relay.listen();
+  } catch (err) {
+    console.error(`rc-relay: ${explainListenError(err as NodeJS.ErrnoException, config.port)}`);
+    await relay.close('start failed');
+    process.exit(1);
+  }
+  const lines = [`rc-relay is running at ${address.url}`, `  data dir: ${config.dataDir}`];
+  if (relay.tls?.selfSigned) lines.push(`  self-signed certificate, SHA-256 ${relay.tls.fingerprint}`);
+  if (relay.initialAdminPassword) {
+    lines.push(`  first login: admin / ${relay.initialAdminPassword}   (shown once; change it after logging in)`);
+  }
+  console.log(lines.join('\n'));
+
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(sig, () => {
+      log.info({ signal: sig }, 'stopping');
+      relay.close().then(
+        () => process.exit(0),
+        (err) => {
+          log.error({ err }, 'unclean stop');
+          process.exit(1);
+        },
+      );
+    });
+  }
+}
+
+main().catch((err) => {
+  console.error('rc-relay failed to start:', err);
+  process.exit(1);
+});

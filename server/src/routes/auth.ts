@@ -1,0 +1,82 @@
+import { LoginBody, LoginReply, TotpCodeBody, TotpSetupReply } from '@rc-relay/protocol';
+import type { FastifyPluginAsync } from 'fastify';
+import { decoyHash, verifyPassword } from '../auth/passwords';
+import { newTotpSecret, otpauthUrl, verifyTotp } from '../auth/totp';
+import type { RelayContext } from '../context';
+import { authenticateOperator } from '../http/auth';
+import { ApiError } from '../http/errors';
+import { operatorView } from '../store';
+
+export const authRoutes: FastifyPluginAsync<{ ctx: RelayContext }> = async (app, { ctx }) => {
+  const { store, tokens, limits, metrics } = ctx;
+
+  app.post('/api/v1/auth/login', { schema: { body: LoginBody, response: { 200: LoginReply } } }, async (req) => {
+    const { username, password, totp } = req.body as { username: string; password: string; totp?: string };
+    const userKey = username.toLowerCase();
+    const wait = Math.max(limits.loginByAddress.retryAfter(req.ip), limits.loginByUser.retryAfter(userKey));
+    if (wait > 0) {
+      metrics.logins.inc({ result: 'rate_limited' });
+      throw new ApiError('rate_limited', `too many login attempts; retry in ${wait} s`, {
+        'retry-after': String(wait),
+      });
+    }
+    const op = store.operators.byUsername(username);
+    // Unknown users cost the same scrypt as known ones, so timing does not reveal usernames.
+    const ok = await verifyPassword(password, op?.passwordHash ?? (await decoyHash()));
+    if (!op || !ok || op.disabled) {
+      limits.loginByAddress.hit(req.ip);
+      limits.loginByUser.hit(userKey);
+      metrics.logins.inc({ result: 'failed' });
+      req.log.warn({ username }, 'login failed');
+      throw new ApiError('invalid_credentials', 'wrong username or password');
+    }
+    if (op.totpEnabled && op.totpSecret) {
+      if (!totp) throw new ApiError('totp_required', 'this operator needs a TOTP code');
+      if (!verifyTotp(op.totpSecret, totp)) {
+        limits.loginByAddress.hit(req.ip);
+        limits.loginByUser.hit(userKey);
+        metrics.logins.inc({ result: 'failed' });
+        throw new ApiError('totp_invalid', 'wrong TOTP code');
+      }
+    }
+    limits.loginByUser.reset(userKey);
+    metrics.logins.inc({ result: 'ok' });
+    req.log.info({ username: op.username }, 'login');
+    return {
+      token: tokens.signOperator({ sub: op.id, name: op.username, role: op.role }),
+      expiresIn: tokens.operatorTtlSeconds,
+    };
+  });
+
+  app.get('/api/v1/me', async (req) => {
+    const op = authenticateOperator(ctx, req);
+    return operatorView(op, (id) => store.groups.get(id)?.name);
+  });
+
+  /** Starts TOTP enrolment: a new secret, not yet required until confirmed with a code. */
+  app.post('/api/v1/auth/totp/setup', { schema: { response: { 200: TotpSetupReply } } }, async (req) => {
+    const op = authenticateOperator(ctx, req);
+    if (op.totpEnabled) throw new ApiError('conflict', 'TOTP is already enabled; disable it first');
+    const secret = newTotpSecret();
+    store.operators.setTotp(op.id, secret, false);
+    return { secret, otpauthUrl: otpauthUrl('rc-relay', op.username, secret) };
+  });
+
+  app.post('/api/v1/auth/totp/enable', { schema: { body: TotpCodeBody } }, async (req, reply) => {
+    const op = authenticateOperator(ctx, req);
+    const { code } = req.body as { code: string };
+    if (!op.totpSecret || !verifyTotp(op.totpSecret, code)) throw new ApiError('totp_invalid', 'wrong TOTP code');
+    store.operators.setTotp(op.id, op.totpSecret, true);
+    return reply.code(204).send();
+  });
+
+  app.post('/api/v1/auth/totp/disable', { schema: { body: TotpCodeBody } }, async (req, reply) => {
+    const op = authenticateOperator(ctx, req);
+    const { code } = req.body as { code: string };
+    if (op.totpEnabled && (!op.totpSecret || !verifyTotp(op.totpSecret, code))) {
+      throw new ApiError('totp_invalid', 'wrong TOTP code');
+    }
+    store.operators.setTotp(op.id, null, false);
+    return reply.code(204).send();
+  });
+};
