@@ -295,11 +295,8 @@ export class SessionHub {
   }
 
   private toSide(s: Session, side: Side, msg: Outgoing): void {
-    const peer = s[side];
-    if (peer && !peer.closed) {
-      peer.send(msg);
-      return;
-    }
+    // A socket that is closing refuses the send; the message waits for the reconnect like any other.
+    if (s[side]?.send(msg)) return;
     if (s.backlog[side].length >= BACKLOG_LIMIT) {
       // Stale signalling is worse than none: the oldest goes; an ICE restart recovers.
       s.backlog[side].shift();
