@@ -36,8 +36,9 @@ function ensureNpm() {
   const stamp = join(root, 'node_modules', '.rc-bootstrap-stamp');
   const before = depsHash();
   if (existsSync(stamp) && readFileSync(stamp, 'utf8') === before) return;
-  const lock = existsSync(join(root, 'package-lock.json'));
-  const args = lock ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund'];
+  // `npm install`, not `npm ci`: npm 11 writes lockfiles without other platforms' optional packages
+  // (e.g. Biome's binaries) and `npm ci` then refuses them; install still keeps the locked versions.
+  const args = ['install', '--no-audit', '--no-fund'];
   console.log(`[bootstrap] npm ${args.join(' ')} …`);
   const r = spawnSync('npm', args, { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) {

@@ -3,20 +3,7 @@
 import { buildRelay } from './app';
 import { ConfigError, loadConfig } from './config';
 import { createLogger } from './logger';
-
-function explainListenError(err: NodeJS.ErrnoException, port: number): string {
-  if (err.code === 'EACCES') {
-    return (
-      `cannot bind port ${port}: ports below 1024 need privileges. Run with RC_PORT=8443, or grant ` +
-      `the capability: sudo setcap cap_net_bind_service=+ep "$(command -v node)" (the container already has it).`
-    );
-  }
-  if (err.code === 'EADDRINUSE') {
-    return `port ${port} is already in use by another process: stop it (e.g. 'ss -ltnp "sport = :${port}"' shows which) or choose another with RC_PORT.`;
-  }
-  if (err.code === 'EADDRNOTAVAIL') return `RC_HOST is not an address of this machine: ${err.message}`;
-  return `cannot listen: ${err.message}`;
-}
+import { explainListenError } from './net/listen-errors';
 
 async function main() {
   let config: ReturnType<typeof loadConfig>;
