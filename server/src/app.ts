@@ -84,6 +84,8 @@ export async function buildRelay(config: RelayConfig, opts: RelayOptions = {}): 
     consentTimeoutSeconds: config.consentTimeoutSeconds,
     graceSeconds: config.sessionGraceSeconds,
   });
+  const restored = sessions.restore();
+  if (restored > 0) log.info({ sessions: restored }, 'waiting for the peers of sessions open before the restart');
   let boundPort = config.port;
   let draining = false;
   const ctx: RelayContext = {
@@ -202,8 +204,7 @@ export async function buildRelay(config: RelayConfig, opts: RelayOptions = {}): 
         const reconnectAfterMs = 1000 + Math.floor(Math.random() * 2000);
         const peers = [...presence.allAgents(), ...presence.allConsoles()];
         for (const p of peers) p.send({ type: 'shutdown', reason, reconnectAfterMs });
-        // Media between console and agent may go on without the relay; the audit notes the relay stopped.
-        sessions.endAll(reason);
+        sessions.suspendAll(reason);
         for (const p of peers) p.close(1001, reason);
         const deadline = Date.now() + config.shutdownTimeoutSeconds * 1000;
         while (front.sockets.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));

@@ -15,7 +15,7 @@ export class RelayMetrics {
   });
   readonly sessions = new Counter({
     name: 'rc_sessions_total',
-    help: 'Sessions by outcome (requested, accepted, denied, timeout, ended, lan_issued).',
+    help: 'Sessions by outcome (requested, accepted, denied, timeout, cancelled, ended, lan_issued).',
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });

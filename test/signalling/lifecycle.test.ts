@@ -65,6 +65,49 @@ describe('restart', () => {
   });
 });
 
+describe('relay restart during a session', () => {
+  it('keeps an accepted session when both sides come back; ends one nobody resumes', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rc-relay-resume-'));
+    try {
+      const env = { RC_TURN: 'off', RC_SESSION_GRACE_SECONDS: '1.5' };
+      const first = await startRelay(env, dir);
+      const admin = await new Api(first.base, first.cert).login('admin', ADMIN_PASSWORD);
+      const agent = await (await enrolledAgent(admin)).connect();
+      const con = await new TestConsole(admin).connect();
+      const kept = await con.openSession(agent.deviceId);
+      const dropped = await con.openSession(agent.deviceId);
+      for (const s of [kept, dropped]) {
+        await agent.inbox.wait('session.request', (m) => m.sessionId === s.sessionId);
+        agent.send({ type: 'session.accept', sessionId: s.sessionId });
+        await con.inbox.wait('session.state', (m) => m.sessionId === s.sessionId && m.state === 'accepted');
+      }
+      await first.stop();
+      expect(agent.inbox.all.some((m) => m.type === 'session.ended')).toBe(false);
+
+      const second = await startRelay(env, dir);
+      const api2 = new Api(second.base, second.cert);
+      api2.token = admin.token;
+      const agent2 = new TestAgent(api2, agent.hostname);
+      Object.assign(agent2, { deviceId: agent.deviceId, deviceToken: agent.deviceToken });
+      await agent2.connect({ activeSessions: [kept.sessionId, dropped.sessionId] });
+      const con2 = await new TestConsole(api2).connect();
+      con2.send({ type: 'session.attach', sessionId: kept.sessionId });
+      await con2.inbox.wait('session.state', (m) => m.sessionId === kept.sessionId && m.state === 'accepted');
+      con2.send({ type: 'signal', sessionId: kept.sessionId, payload: { kind: 'offer', sdp: 'ice-restart' } });
+      expect((await agent2.inbox.wait('signal')).payload).toEqual({ kind: 'offer', sdp: 'ice-restart' });
+      // The console never came back for the other one.
+      const ended = await agent2.inbox.wait('session.ended', (m) => m.sessionId === dropped.sessionId, 5000);
+      expect(ended.reason).toContain('relay restarted');
+      expect((await api2.get(`/api/v1/sessions/${kept.sessionId}`)).body.endedAt).toBeNull();
+      await agent2.close();
+      await con2.close();
+      await second.stop();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('heartbeat', () => {
   it('closes an agent that stops answering pings and shows it offline; a live one stays', async () => {
     const r = await startRelay({ RC_TURN: 'off', RC_HEARTBEAT_SECONDS: '0.2', RC_HEARTBEAT_MISSED: '2' });

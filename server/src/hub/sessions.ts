@@ -230,7 +230,7 @@ export class SessionHub {
     for (const s of this.sessions.values()) {
       if (s.agent !== peer) continue;
       if (s.state === 'pending') {
-        this.store.audit.answer(s.id, 'denied', 'agent disconnected');
+        this.store.audit.answer(s.id, 'failed', 'agent disconnected');
         this.toSide(s, 'console', {
           type: 'session.state',
           sessionId: s.id,
@@ -273,8 +273,44 @@ export class SessionHub {
     for (const s of [...this.sessions.values()]) if (s.operator.id === operatorId) this.finish(s, reason);
   }
 
-  endAll(reason: string): void {
-    for (const s of [...this.sessions.values()]) this.finish(s, reason);
+  /**
+   * Relay stopping: pending requests end; accepted sessions are left open in the audit, because their
+   * media may be peer to peer and go on, and the next start takes them back (restore()).
+   */
+  suspendAll(reason: string): void {
+    for (const s of [...this.sessions.values()]) {
+      if (s.state === 'pending') this.finish(s, reason);
+      else {
+        clearTimeout(s.detachTimer);
+        this.sessions.delete(s.id);
+      }
+    }
+  }
+
+  /**
+   * Relay starting: accepted sessions the last run left open wait, with neither side attached, for
+   * the grace period; the agent re-binds them by listing them in `hello`, the console by
+   * `session.attach`. Those nobody claims end as "relay restarted".
+   */
+  restore(): number {
+    const open = this.store.audit.unfinished();
+    for (const e of open) {
+      const s: Session = {
+        id: e.sessionId,
+        deviceId: e.deviceId,
+        operator: { id: e.operatorId, username: e.operator },
+        mode: e.mode,
+        transport: 'internet',
+        state: 'accepted',
+        agent: null,
+        console: null,
+        backlog: { agent: [], console: [] },
+      };
+      this.sessions.set(s.id, s);
+      this.armDetachTimer(s, this.timings.graceSeconds, 'relay restarted and the session was not resumed');
+    }
+    this.metrics.sessionsActive.set(this.sessions.size);
+    return open.length;
   }
 
   // --- internals ---
@@ -311,11 +347,10 @@ export class SessionHub {
     for (const m of s.backlog[side].splice(0)) peer.send(m);
   }
 
-  private armDetachTimer(s: Session, seconds: number): void {
+  private armDetachTimer(s: Session, seconds: number, reason?: string): void {
     clearTimeout(s.detachTimer);
     s.detachTimer = setTimeout(() => {
-      const gone = !s.agent ? 'agent' : 'console';
-      this.finish(s, `${gone} disconnected`);
+      this.finish(s, reason ?? `${!s.agent ? 'agent' : 'console'} disconnected`);
     }, seconds * 1000);
   }
 
@@ -339,9 +374,10 @@ export class SessionHub {
   /** Ends a session: both sides are told, the audit closed. A pending one counts as not answered. */
   private finish(s: Session, reason: string): void {
     if (this.sessions.get(s.id) !== s) return;
-    if (s.state === 'pending') this.store.audit.answer(s.id, 'denied', reason);
+    // Ended before the agent answered: the request was withdrawn, not refused.
+    if (s.state === 'pending') this.store.audit.answer(s.id, 'cancelled', reason);
     this.store.audit.end(s.id, reason);
-    this.metrics.sessions.inc({ outcome: 'ended' });
+    this.metrics.sessions.inc({ outcome: s.state === 'pending' ? 'cancelled' : 'ended' });
     s.agent?.send({ type: 'session.ended', sessionId: s.id, reason });
     s.console?.send({ type: 'session.state', sessionId: s.id, state: 'ended', reason });
     this.drop(s);

@@ -69,8 +69,8 @@ export const sessionRoutes: FastifyPluginAsync<{ ctx: RelayContext }> = async (a
     const q = req.query as { deviceId?: string; operator?: string; limit?: number };
     const scope = scopeOf(op);
     // Non-admins see the trail of devices in their groups only.
-    const deviceIds = scope.groupIds ? store.devices.list([...scope.groupIds]).map((d) => d.id) : undefined;
-    return store.audit.list({ ...q, ...(deviceIds ? { deviceIds } : {}), limit: q.limit ?? 200 });
+    const groupIds = scope.groupIds ? [...scope.groupIds] : undefined;
+    return store.audit.list({ ...q, ...(groupIds ? { groupIds } : {}), limit: q.limit ?? 200 });
   });
 
   app.get(

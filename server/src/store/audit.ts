@@ -2,7 +2,7 @@ import type { AuditEntry, SessionMode, SessionTransport } from '@rc-relay/protoc
 import { type Db, nowIso } from './db';
 
 /** Outcomes a session can reach; `issued` is a LAN ticket the agent has not reported on yet. */
-export type SessionOutcome = 'pending' | 'issued' | 'accepted' | 'denied' | 'timeout' | 'ended' | 'failed';
+export type SessionOutcome = 'pending' | 'issued' | 'accepted' | 'denied' | 'timeout' | 'cancelled' | 'failed';
 
 interface Row {
   session_id: string;
@@ -57,8 +57,8 @@ export class AuditRepo {
       .run(e.sessionId, e.operatorId, e.operatorName, e.deviceId, e.hostname, e.mode, e.transport, e.outcome, nowIso());
   }
 
-  /** The agent's answer: accepted, denied or timeout. */
-  answer(sessionId: string, outcome: 'accepted' | 'denied' | 'timeout', reason?: string): void {
+  /** How the request was settled: the agent's answer, a timeout, the console withdrawing it, or a failure. */
+  answer(sessionId: string, outcome: Exclude<SessionOutcome, 'pending' | 'issued'>, reason?: string): void {
     this.db
       .prepare('UPDATE session_audit SET outcome = ?, reason = ?, answered_at = ? WHERE session_id = ?')
       .run(outcome, reason ?? null, nowIso(), sessionId);
@@ -75,7 +75,13 @@ export class AuditRepo {
     return r && toEntry(r);
   }
 
-  list(q: { deviceId?: string; operator?: string; deviceIds?: readonly string[]; limit: number }): AuditEntry[] {
+  /** Internet sessions that were accepted and never ended: what a relay restart must take back. */
+  unfinished(): AuditEntry[] {
+    const sql = `SELECT * FROM session_audit WHERE outcome = 'accepted' AND ended_at IS NULL AND transport = 'internet'`;
+    return (this.db.prepare(sql).all() as Row[]).map(toEntry);
+  }
+
+  list(q: { deviceId?: string; operator?: string; groupIds?: readonly string[]; limit: number }): AuditEntry[] {
     const where: string[] = [];
     const args: unknown[] = [];
     if (q.deviceId) {
@@ -86,10 +92,10 @@ export class AuditRepo {
       where.push('(operator_name = ? OR operator_id = ?)');
       args.push(q.operator, q.operator);
     }
-    if (q.deviceIds) {
-      if (q.deviceIds.length === 0) return [];
-      where.push(`device_id IN (${q.deviceIds.map(() => '?').join(',')})`);
-      args.push(...q.deviceIds);
+    if (q.groupIds) {
+      if (q.groupIds.length === 0) return [];
+      where.push(`device_id IN (SELECT id FROM devices WHERE group_id IN (${q.groupIds.map(() => '?').join(',')}))`);
+      args.push(...q.groupIds);
     }
     const sql = `SELECT * FROM session_audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
                  ORDER BY requested_at DESC LIMIT ?`;
