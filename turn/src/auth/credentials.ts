@@ -39,3 +39,8 @@ export function issueRestCredentials(
 export function longTermKey(username: string, realm: string, password: string, algorithm: 'md5' | 'sha256' = 'md5') {
   return createHash(algorithm).update(`${username}:${realm}:${password}`).digest();
 }
+
+/** Quotas count per credential label, not per REST username, which changes with every expiry. */
+export function quotaUser(username: string): string {
+  return parseRestUsername(username)?.label ?? username;
+}

@@ -1,4 +1,4 @@
-// ChannelData messages, RFC 8656 §12.4: 2-byte channel number (0x4000-0x4FFF), 2-byte length, data.
+// ChannelData messages, RFC 8656 §12.4: 2-byte channel number (see CHANNEL_MIN/MAX), 2-byte length, data.
 // Over UDP the datagram may carry trailing padding; over TCP/TLS the message is padded to a
 // multiple of 4 bytes (§12.5) and the padding is not counted in the length.
 import { CHANNEL_MAX, CHANNEL_MIN } from './constants';

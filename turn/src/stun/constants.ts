@@ -60,9 +60,14 @@ export function isComprehensionRequired(type: number): boolean {
   return type < 0x8000;
 }
 
-/** RFC 8656 §12: channel numbers a client may bind. */
+/**
+ * Channel numbers accepted in ChannelBind. RFC 8656 §12 tells clients to use 0x4000-0x4FFF, but
+ * RFC 5766 §11 allowed 0x4000-0x7FFF and RFC 5766 clients (coturn's turnutils_uclient among them)
+ * still pick numbers up to 0x7FFF; coturn and pion accept that range, and so do we. Every number in
+ * it keeps the top bits 01, so ChannelData stays distinguishable from STUN (RFC 8656 §12.4).
+ */
 export const CHANNEL_MIN = 0x4000;
-export const CHANNEL_MAX = 0x4fff;
+export const CHANNEL_MAX = 0x7fff;
 
 /** RFC 8656 §14.7: REQUESTED-TRANSPORT protocol number for UDP, the only relay transport here. */
 export const TRANSPORT_UDP = 17;
