@@ -1,2 +1,8 @@
-// Public surface of this package; filled in by its issue.
-export {};
+// Public surface of the TURN/STUN package: re-exports only.
+export { issueRestCredentials } from './auth/credentials';
+export { createTurnStreamListener, type TurnStreamListenerOptions } from './listener';
+export type { Logger } from './log';
+export type { TurnOptions } from './options';
+export { TurnServer } from './server';
+export type { TurnStats } from './stats';
+export { isTlsClientHello, looksLikeStun } from './stun/sniff';

@@ -81,8 +81,9 @@ export function createFrontListener(opts: FrontOptions): { server: net.Server; s
         if (sniffed) tlsSocket.unshift(sniffed);
         for (const l of original) l.call(h2, tlsSocket);
       };
-      // Browsers and HTTP clients offer ALPN; TURN clients do not, so only those are peeked at.
-      if (tlsSocket.alpnProtocol === 'h2' || tlsSocket.alpnProtocol === 'http/1.1') return toHttp();
+      // Only h2 is certain: TURN clients offer no ALPN or, like coturn's, 'http/1.1' too, so those
+      // are peeked at. (h2 must not be: Node 20's http2 session cannot take unshifted bytes.)
+      if (tlsSocket.alpnProtocol === 'h2') return toHttp();
       peek(
         tlsSocket,
         sniffTimeout,
