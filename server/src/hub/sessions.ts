@@ -60,17 +60,8 @@ export class SessionHub {
     if (!agent?.ready) throw new ApiError('device_offline', `device ${device.id} is not connected`);
     const policy = this.store.groups.policy(device.groupId, this.timings.consentTimeoutSeconds);
     const consentSeconds = policy.consentTimeoutSeconds;
-    const id = newId('s');
+    const { id, ticket } = this.issue(op, device, mode, 'internet', Math.ceil(consentSeconds) + 30, 'pending');
     const iceServers = iceServersFor(id);
-    const { ticket } = this.tokens.signTicket({
-      deviceId: device.id,
-      operatorId: op.id,
-      operatorName: op.username,
-      sessionId: id,
-      mode,
-      transport: 'internet',
-      ttlSeconds: Math.ceil(consentSeconds) + 30,
-    });
     const s: Session = {
       id,
       deviceId: device.id,
@@ -83,16 +74,6 @@ export class SessionHub {
       backlog: { agent: [], console: [] },
     };
     this.sessions.set(id, s);
-    this.store.audit.request({
-      sessionId: id,
-      operatorId: op.id,
-      operatorName: op.username,
-      deviceId: device.id,
-      hostname: device.hostname,
-      mode,
-      transport: 'internet',
-      outcome: 'pending',
-    });
     this.metrics.sessions.inc({ outcome: 'requested' });
     this.metrics.sessionsActive.set(this.sessions.size);
     agent.send({
@@ -114,26 +95,7 @@ export class SessionHub {
 
   /** A LAN session: the agent checks the ticket and asks for consent itself; the relay audits it. */
   issueLan(op: OperatorScope, device: DeviceRecord, mode: SessionMode, ttlSeconds: number) {
-    const id = newId('s');
-    const { ticket, expiresAt } = this.tokens.signTicket({
-      deviceId: device.id,
-      operatorId: op.id,
-      operatorName: op.username,
-      sessionId: id,
-      mode,
-      transport: 'lan',
-      ttlSeconds,
-    });
-    this.store.audit.request({
-      sessionId: id,
-      operatorId: op.id,
-      operatorName: op.username,
-      deviceId: device.id,
-      hostname: device.hostname,
-      mode,
-      transport: 'lan',
-      outcome: 'issued',
-    });
+    const { id, ticket, expiresAt } = this.issue(op, device, mode, 'lan', ttlSeconds, 'issued');
     this.metrics.sessions.inc({ outcome: 'lan_issued' });
     this.log.info({ sessionId: id, deviceId: device.id, operator: op.username, mode }, 'LAN ticket issued');
     return { sessionId: id, ticket, expiresAt };
@@ -314,6 +276,38 @@ export class SessionHub {
   }
 
   // --- internals ---
+
+  /** A new session id, its signed ticket, and its first audit row. */
+  private issue(
+    op: OperatorScope,
+    device: DeviceRecord,
+    mode: SessionMode,
+    transport: SessionTransport,
+    ttlSeconds: number,
+    outcome: 'pending' | 'issued',
+  ) {
+    const id = newId('s');
+    const { ticket, expiresAt } = this.tokens.signTicket({
+      deviceId: device.id,
+      operatorId: op.id,
+      operatorName: op.username,
+      sessionId: id,
+      mode,
+      transport,
+      ttlSeconds,
+    });
+    this.store.audit.request({
+      sessionId: id,
+      operatorId: op.id,
+      operatorName: op.username,
+      deviceId: device.id,
+      hostname: device.hostname,
+      mode,
+      transport,
+      outcome,
+    });
+    return { id, ticket, expiresAt };
+  }
 
   private ownedBy(peer: AgentPeer, sessionId: string, ref: string): Session | undefined {
     const s = this.sessions.get(sessionId);
