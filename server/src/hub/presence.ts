@@ -55,13 +55,13 @@ export class Presence {
     this.metrics.consolesConnected.set(this.consoles.size);
   }
 
-  summary(d: DeviceRecord): DeviceSummary {
+  summary(d: DeviceRecord, groupName = this.store.groups.get(d.groupId)?.name): DeviceSummary {
     const online = this.isOnline(d.id);
     return {
       id: d.id,
       hostname: d.hostname,
       os: d.os,
-      group: this.store.groups.get(d.groupId)?.name ?? d.groupId,
+      group: groupName ?? d.groupId,
       online,
       lastSeen: online ? new Date().toISOString() : d.lastSeen,
       agentVersion: d.agentVersion,
@@ -70,8 +70,15 @@ export class Presence {
     };
   }
 
+  /** Many devices at once (a console's snapshot): group names are looked up once, not per device. */
+  summaries(devices: DeviceRecord[]): DeviceSummary[] {
+    const names = new Map(this.store.groups.list().map((g) => [g.id, g.name]));
+    return devices.map((d) => this.summary(d, names.get(d.groupId)));
+  }
+
   /** Tells every console in scope about the device's current state; `previousGroupId` after a move. */
   publish(deviceId: string, previousGroupId?: string): void {
+    if (this.consoles.size === 0) return;
     const d = this.store.devices.get(deviceId);
     if (!d) return;
     const live = d.revokedAt === null;

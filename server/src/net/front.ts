@@ -8,6 +8,7 @@ import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import type { Logger } from '../logger';
+import { maxConnections, openFilesLimit } from './fd-limit';
 import { sniffStream } from './sniff';
 
 export interface StreamRemote {
@@ -120,5 +121,9 @@ export function createFrontListener(opts: FrontOptions): { server: net.Server; s
       },
     );
   });
+  // Refuse connections past the fd budget instead of failing every open() in the process (EMFILE).
+  const cap = maxConnections(openFilesLimit());
+  if (cap !== undefined) server.maxConnections = cap;
+  server.on('drop', () => log.warn({ cap }, 'connection refused: at the connection limit'));
   return { server, sockets };
 }

@@ -189,7 +189,7 @@ export const socketRoutes: FastifyPluginAsync<{ ctx: RelayContext; heartbeat: He
         heartbeatSeconds: config.heartbeatSeconds,
       });
       const devices = store.devices.list(scope.groupIds ? [...scope.groupIds] : undefined);
-      peer.send({ type: 'presence.snapshot', devices: devices.map((d) => presence.summary(d)) });
+      peer.send({ type: 'presence.snapshot', devices: presence.summaries(devices) });
       socket.on('message', (data, isBinary) => {
         const m = decode<ConsoleMessage>(peer, data, isBinary, decodeConsoleMessage);
         if (m) dispatch(consoleHandlers, peer, m);

@@ -1,5 +1,5 @@
 import type { AuditEntry, SessionMode, SessionTransport } from '@rc-relay/protocol';
-import { type Db, nowIso } from './db';
+import { type Db, nowIso, stmt } from './db';
 
 /** Outcomes a session can reach; `issued` is a LAN ticket the agent has not reported on yet. */
 export type SessionOutcome = 'pending' | 'issued' | 'accepted' | 'denied' | 'timeout' | 'cancelled' | 'failed';
@@ -71,14 +71,14 @@ export class AuditRepo {
   }
 
   get(sessionId: string): AuditEntry | undefined {
-    const r = this.db.prepare('SELECT * FROM session_audit WHERE session_id = ?').get(sessionId) as Row | undefined;
+    const r = stmt(this.db, 'SELECT * FROM session_audit WHERE session_id = ?').get(sessionId) as Row | undefined;
     return r && toEntry(r);
   }
 
   /** Internet sessions that were accepted and never ended: what a relay restart must take back. */
   unfinished(): AuditEntry[] {
     const sql = `SELECT * FROM session_audit WHERE outcome = 'accepted' AND ended_at IS NULL AND transport = 'internet'`;
-    return (this.db.prepare(sql).all() as Row[]).map(toEntry);
+    return (stmt(this.db, sql).all() as Row[]).map(toEntry);
   }
 
   list(q: { deviceId?: string; operator?: string; groupIds?: readonly string[]; limit: number }): AuditEntry[] {
@@ -99,6 +99,6 @@ export class AuditRepo {
     }
     const sql = `SELECT * FROM session_audit ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
                  ORDER BY requested_at DESC LIMIT ?`;
-    return (this.db.prepare(sql).all(...args, q.limit) as Row[]).map(toEntry);
+    return (stmt(this.db, sql).all(...args, q.limit) as Row[]).map(toEntry);
   }
 }

@@ -6,6 +6,27 @@ import { MIGRATIONS } from './migrations';
 
 export type Db = Database.Database;
 
+const MAX_CACHED_STATEMENTS = 256;
+const statementCaches = new WeakMap<Db, Map<string, Database.Statement>>();
+
+/**
+ * A prepared statement for `sql`, prepared once per database: preparing was the relay's largest
+ * JS cost under load. Past the cap (SQL with variable IN lists) statements are prepared afresh.
+ */
+export function stmt(db: Db, sql: string): Database.Statement {
+  let cache = statementCaches.get(db);
+  if (!cache) {
+    cache = new Map();
+    statementCaches.set(db, cache);
+  }
+  let s = cache.get(sql);
+  if (!s) {
+    s = db.prepare(sql);
+    if (cache.size < MAX_CACHED_STATEMENTS) cache.set(sql, s);
+  }
+  return s;
+}
+
 export function openDatabase(dataDir: string | ':memory:'): Db {
   let db: Db;
   if (dataDir === ':memory:') db = new Database(':memory:');

@@ -1,6 +1,6 @@
 import type { LanPorts, Monitor, OsName, UserSession } from '@rc-relay/protocol';
 import type { Static } from 'typebox';
-import { type Db, nowIso } from './db';
+import { type Db, nowIso, stmt } from './db';
 import { hashSecret, newId, newSecret } from './ids';
 
 /** What the agent last reported, kept so an offline device still shows its sessions and monitors. */
@@ -68,7 +68,7 @@ export class DeviceRepo {
   constructor(private readonly db: Db) {}
 
   get(id: string): DeviceRecord | undefined {
-    const r = this.db.prepare('SELECT * FROM devices WHERE id = ?').get(id) as Row | undefined;
+    const r = stmt(this.db, 'SELECT * FROM devices WHERE id = ?').get(id) as Row | undefined;
     return r && toRecord(r);
   }
 
@@ -81,7 +81,7 @@ export class DeviceRepo {
             `SELECT * FROM devices WHERE revoked_at IS NULL AND group_id IN (${groupIds.map(() => '?').join(',')}) ORDER BY hostname`,
           )
           .all(...groupIds) as Row[])
-      : (this.db.prepare('SELECT * FROM devices WHERE revoked_at IS NULL ORDER BY hostname').all() as Row[]);
+      : (stmt(this.db, 'SELECT * FROM devices WHERE revoked_at IS NULL ORDER BY hostname').all() as Row[]);
     return rows.map(toRecord);
   }
 
@@ -121,17 +121,17 @@ export class DeviceRepo {
   }
 
   touch(id: string, at = nowIso()): void {
-    this.db.prepare('UPDATE devices SET last_seen = ? WHERE id = ?').run(at, id);
+    stmt(this.db, 'UPDATE devices SET last_seen = ? WHERE id = ?').run(at, id);
   }
 
   setGroup(id: string, groupId: string): void {
-    this.db.prepare('UPDATE devices SET group_id = ? WHERE id = ?').run(groupId, id);
+    stmt(this.db, 'UPDATE devices SET group_id = ? WHERE id = ?').run(groupId, id);
   }
 
   revoke(id: string): boolean {
     return (
-      this.db.prepare('UPDATE devices SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(nowIso(), id)
-        .changes > 0
+      stmt(this.db, 'UPDATE devices SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(nowIso(), id).changes >
+      0
     );
   }
 }

@@ -1,4 +1,4 @@
-import { type Db, nowIso } from './db';
+import { type Db, nowIso, stmt } from './db';
 import { hashSecret, newId, newSecret } from './ids';
 
 export interface EnrollmentTokenRecord {
@@ -46,11 +46,11 @@ export class EnrollmentRepo {
   }
 
   list(): EnrollmentTokenRecord[] {
-    return (this.db.prepare('SELECT * FROM enrollment_tokens ORDER BY created_at DESC').all() as Row[]).map(toRecord);
+    return (stmt(this.db, 'SELECT * FROM enrollment_tokens ORDER BY created_at DESC').all() as Row[]).map(toRecord);
   }
 
   revoke(id: string): boolean {
-    return this.db.prepare('UPDATE enrollment_tokens SET revoked = 1 WHERE id = ?').run(id).changes > 0;
+    return stmt(this.db, 'UPDATE enrollment_tokens SET revoked = 1 WHERE id = ?').run(id).changes > 0;
   }
 
   /**
@@ -66,7 +66,7 @@ export class EnrollmentRepo {
       )
       .run(hash, nowIso()).changes;
     if (changed === 0) return undefined;
-    const r = this.db.prepare('SELECT * FROM enrollment_tokens WHERE token_hash = ?').get(hash) as Row;
+    const r = stmt(this.db, 'SELECT * FROM enrollment_tokens WHERE token_hash = ?').get(hash) as Row;
     return toRecord(r);
   }
 }

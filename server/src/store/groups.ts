@@ -1,5 +1,5 @@
 import type { ConsentPolicy, DevicePolicy, GroupView } from '@rc-relay/protocol';
-import { type Db, nowIso } from './db';
+import { type Db, nowIso, stmt } from './db';
 import { newId } from './ids';
 
 interface GroupRow {
@@ -22,16 +22,16 @@ export class GroupRepo {
   constructor(private readonly db: Db) {}
 
   list(): GroupView[] {
-    return (this.db.prepare('SELECT * FROM device_groups ORDER BY name').all() as GroupRow[]).map(toView);
+    return (stmt(this.db, 'SELECT * FROM device_groups ORDER BY name').all() as GroupRow[]).map(toView);
   }
 
   get(id: string): GroupView | undefined {
-    const r = this.db.prepare('SELECT * FROM device_groups WHERE id = ?').get(id) as GroupRow | undefined;
+    const r = stmt(this.db, 'SELECT * FROM device_groups WHERE id = ?').get(id) as GroupRow | undefined;
     return r && toView(r);
   }
 
   byName(name: string): GroupView | undefined {
-    const r = this.db.prepare('SELECT * FROM device_groups WHERE name = ?').get(name) as GroupRow | undefined;
+    const r = stmt(this.db, 'SELECT * FROM device_groups WHERE name = ?').get(name) as GroupRow | undefined;
     return r && toView(r);
   }
 
@@ -70,9 +70,9 @@ export class GroupRepo {
   /** Deletes an empty group; returns false while devices still belong to it. */
   remove(id: string): 'deleted' | 'not_found' | 'not_empty' {
     if (!this.get(id)) return 'not_found';
-    const n = this.db.prepare('SELECT count(*) AS n FROM devices WHERE group_id = ?').get(id) as { n: number };
+    const n = stmt(this.db, 'SELECT count(*) AS n FROM devices WHERE group_id = ?').get(id) as { n: number };
     if (n.n > 0) return 'not_empty';
-    this.db.prepare('DELETE FROM device_groups WHERE id = ?').run(id);
+    stmt(this.db, 'DELETE FROM device_groups WHERE id = ?').run(id);
     return 'deleted';
   }
 

@@ -1,5 +1,5 @@
 import type { OperatorView, Role } from '@rc-relay/protocol';
-import { type Db, nowIso } from './db';
+import { type Db, nowIso, stmt } from './db';
 import { newId } from './ids';
 
 export interface OperatorRecord {
@@ -30,7 +30,7 @@ export class OperatorRepo {
   constructor(private readonly db: Db) {}
 
   private hydrate(r: Row): OperatorRecord {
-    const groups = this.db.prepare('SELECT group_id FROM operator_groups WHERE operator_id = ?').pluck().all(r.id);
+    const groups = stmt(this.db, 'SELECT group_id FROM operator_groups WHERE operator_id = ?').pluck().all(r.id);
     return {
       id: r.id,
       username: r.username,
@@ -45,21 +45,21 @@ export class OperatorRepo {
   }
 
   count(): number {
-    return (this.db.prepare('SELECT count(*) AS n FROM operators').get() as { n: number }).n;
+    return (stmt(this.db, 'SELECT count(*) AS n FROM operators').get() as { n: number }).n;
   }
 
   get(id: string): OperatorRecord | undefined {
-    const r = this.db.prepare('SELECT * FROM operators WHERE id = ?').get(id) as Row | undefined;
+    const r = stmt(this.db, 'SELECT * FROM operators WHERE id = ?').get(id) as Row | undefined;
     return r && this.hydrate(r);
   }
 
   byUsername(username: string): OperatorRecord | undefined {
-    const r = this.db.prepare('SELECT * FROM operators WHERE username = ?').get(username) as Row | undefined;
+    const r = stmt(this.db, 'SELECT * FROM operators WHERE username = ?').get(username) as Row | undefined;
     return r && this.hydrate(r);
   }
 
   list(): OperatorRecord[] {
-    return (this.db.prepare('SELECT * FROM operators ORDER BY username').all() as Row[]).map((r) => this.hydrate(r));
+    return (stmt(this.db, 'SELECT * FROM operators ORDER BY username').all() as Row[]).map((r) => this.hydrate(r));
   }
 
   create(o: { username: string; passwordHash: string; role: Role; groupIds: string[] }): OperatorRecord {
@@ -95,12 +95,12 @@ export class OperatorRepo {
   }
 
   remove(id: string): boolean {
-    return this.db.prepare('DELETE FROM operators WHERE id = ?').run(id).changes > 0;
+    return stmt(this.db, 'DELETE FROM operators WHERE id = ?').run(id).changes > 0;
   }
 
   private setGroups(id: string, groupIds: string[]): void {
-    this.db.prepare('DELETE FROM operator_groups WHERE operator_id = ?').run(id);
-    const ins = this.db.prepare('INSERT OR IGNORE INTO operator_groups (operator_id, group_id) VALUES (?, ?)');
+    stmt(this.db, 'DELETE FROM operator_groups WHERE operator_id = ?').run(id);
+    const ins = stmt(this.db, 'INSERT OR IGNORE INTO operator_groups (operator_id, group_id) VALUES (?, ?)');
     for (const g of groupIds) ins.run(id, g);
   }
 }
