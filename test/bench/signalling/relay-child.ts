@@ -1,0 +1,14 @@
+// The relay under test, alone in its process so /proc/<pid> shows its RSS and CPU only.
+// Configured by RC_* variables exactly as `npm start` is; no TURN (RC_TURN=off), no test hooks.
+import { buildRelay, createLogger, loadConfig } from '@rc-relay/server';
+import { memoryAfterGc, serve } from './proc';
+
+const config = loadConfig(process.env);
+const relay = await buildRelay(config, { logger: createLogger(config.logLevel) });
+const { port } = await relay.listen();
+
+serve({
+  gc: () => ({ mem: memoryAfterGc() }),
+  stats: () => ({ sessions: relay.ctx.sessions.size }),
+});
+process.send?.({ type: 'ready', port, tls: relay.tls !== null });
