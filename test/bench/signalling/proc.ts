@@ -2,6 +2,7 @@
 // and a request/reply channel over Node's IPC so the orchestrator can drive each child.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import v8 from 'node:v8';
 
 export const CLK_TCK = (() => {
   try {
@@ -67,11 +68,17 @@ export class Child {
     nofile: number,
     stdout: number | 'inherit',
     cwd: string,
+    nodeArgs: string[] = [],
   ) {
     // `exec` keeps the pid: the pid we hold is the node process itself, whose /proc we read.
     this.proc = spawn(
       'bash',
-      ['-c', `ulimit -n ${nofile} && exec "$0" --expose-gc --import tsx "$1"`, process.execPath, script],
+      [
+        '-c',
+        `ulimit -n ${nofile} && exec "$0" --expose-gc ${nodeArgs.join(' ')} --import tsx "$1"`,
+        process.execPath,
+        script,
+      ],
       { cwd, stdio: ['ignore', stdout, 'inherit', 'ipc'], env: { ...process.env, ...env } },
     );
     if (this.proc.pid === undefined) throw new Error(`${name}: spawn failed`);
@@ -173,12 +180,14 @@ export function serve(
   });
 }
 
-/** Memory figures of this process after two full collections (needs --expose-gc). */
+/**
+ * Heap figures of this process after two full collections (needs --expose-gc). Read through V8, not
+ * process.memoryUsage(): that opens /proc/self/stat and fails with EMFILE once the fd limit is reached.
+ */
 export function memoryAfterGc(): Record<string, number> {
   const gc = (globalThis as { gc?: () => void }).gc;
-  const before = process.memoryUsage().rss;
   gc?.();
   gc?.();
-  const m = process.memoryUsage();
-  return { rssBeforeGc: before, rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external };
+  const h = v8.getHeapStatistics();
+  return { heapUsed: h.used_heap_size, heapTotal: h.total_heap_size, external: h.external_memory };
 }

@@ -12,3 +12,5 @@ serve({
   stats: () => ({ sessions: relay.ctx.sessions.size }),
 });
 process.send?.({ type: 'ready', port, tls: relay.tls !== null });
+// A plain exit on SIGTERM (the orchestrator's stop) so --cpu-prof can write its profile.
+process.once('SIGTERM', () => process.exit(0));
