@@ -178,6 +178,8 @@ export async function runPairings(opts: {
   ratePerSecond: number;
   count: number;
   consoles: number;
+  /** Called once the consoles are connected, right before the first pairing. */
+  onConsolesReady?: () => Promise<void>;
 }): Promise<PairingResult> {
   const api = new ApiClient(opts.base, opts.ca);
   const consoles: ConsoleConn[] = [];
@@ -193,6 +195,7 @@ export async function runPairings(opts: {
       consoles.push(c);
     }
 
+    await opts.onConsolesReady?.();
     const r: PairingResult = {
       attempted: 0,
       completed: 0,

@@ -37,6 +37,13 @@ export function fdCount(pid: number): number {
   }
 }
 
+/** CPU seconds the whole machine spent busy (all cores, all processes) since boot, from /proc/stat. */
+export function machineBusySeconds(): number {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  // user nice system idle iowait irq softirq steal
+  return ((f[0] ?? 0) + (f[1] ?? 0) + (f[2] ?? 0) + (f[5] ?? 0) + (f[6] ?? 0) + (f[7] ?? 0)) / CLK_TCK;
+}
+
 /** CPU use between two samples as % of one core. */
 export const cpuPercent = (a: ProcSample, b: ProcSample) =>
   (100 * (b.cpuSeconds - a.cpuSeconds)) / ((b.at - a.at) / 1000);

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { loadTlsMaterial } from '../../../server/src/keys';
 import { Store } from '../../../server/src/store';
 import { runPairings } from './pairing';
-import { Child, cpuPercent, fdCount, nofileLimits, type ProcSample, sampleProc } from './proc';
+import { Child, cpuPercent, fdCount, machineBusySeconds, nofileLimits, type ProcSample, sampleProc } from './proc';
 
 const QUICK = process.env.BENCH_QUICK === '1';
 const ROOT = join(import.meta.dirname, '..', '..', '..');
@@ -121,6 +121,7 @@ interface IdleCpu {
   cpuPct: number;
   agentsCpuPct: number;
   dropped: number;
+  otherPct: number;
 }
 interface MaxRun {
   requested: number;
@@ -133,14 +134,49 @@ interface MaxRun {
   point?: MemPoint;
   connectSeconds: number;
 }
+/** The relay's event loop during the pairings (after the consoles connected). */
+type LoopStats = {
+  loopP99Ms: number;
+  loopMaxMs: number;
+  gcCount: number;
+  gcMaxMs: number;
+  gcTotalMs: number;
+};
 interface RunResult {
   label: string;
   base: MemPoint;
   points: MemPoint[];
   connectRate: number[];
   idle?: IdleCpu;
-  pairing?: Awaited<ReturnType<typeof runPairings>> & { serverCpuPct: number; cpuMsPerPairing: number };
+  pairing?: Awaited<ReturnType<typeof runPairings>> & {
+    serverCpuPct: number;
+    cpuMsPerPairing: number;
+    loop: LoopStats;
+    otherPct: number;
+  };
   max?: MaxRun;
+}
+
+/**
+ * Busy CPU of the machine outside this benchmark's own processes (other work on a shared host), as
+ * % of one core over a window; the figures above it are only as clean as this is small.
+ */
+function otherLoad(): () => number {
+  const own = () => {
+    let sum = process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6;
+    for (const c of children) {
+      try {
+        sum += sampleProc(c.pid).cpuSeconds;
+      } catch {
+        // exited
+      }
+    }
+    return sum;
+  };
+  const m0 = machineBusySeconds();
+  const o0 = own();
+  const t = performance.now();
+  return () => (100 * (machineBusySeconds() - m0 - (own() - o0))) / ((performance.now() - t) / 1000);
 }
 
 async function memPoint(server: Child, n: number): Promise<MemPoint> {
@@ -218,6 +254,7 @@ async function runScenario(sc: Scenario): Promise<RunResult> {
     if (sc.idle) {
       const before = (await agents[0]!.request<{ type: string; closedAfterOpen: number }>({ type: 'stats' }, 10_000))
         .closedAfterOpen;
+      const other = otherLoad();
       const s0 = sampleProc(server.pid);
       const a0 = sampleProc(agents[0]!.pid);
       await sleep(IDLE_WINDOW_S * 1000);
@@ -232,12 +269,14 @@ async function runScenario(sc: Scenario): Promise<RunResult> {
         cpuPct: cpuPercent(s0, s1),
         agentsCpuPct: cpuPercent(a0, a1),
         dropped: after - before,
+        otherPct: other(),
       };
       log(`idle: server ${result.idle.cpuPct.toFixed(2)} % of a core, ${result.idle.dropped} agents dropped`);
     }
 
     if (sc.pairing) {
-      const s0 = sampleProc(server.pid);
+      let s0 = sampleProc(server.pid);
+      let other = otherLoad();
       const p = await runPairings({
         base,
         ca: sc.tls ? tlsMaterial.cert : null,
@@ -246,13 +285,22 @@ async function runScenario(sc: Scenario): Promise<RunResult> {
         ratePerSecond: PAIR_RATE,
         count: PAIR_COUNT,
         consoles: CONSOLES,
+        onConsolesReady: async () => {
+          await server.request({ type: 'loopReset' }, 10_000);
+          s0 = sampleProc(server.pid);
+          other = otherLoad();
+        },
       });
       const s1: ProcSample = sampleProc(server.pid);
+      const otherPct = other();
+      const loop = await server.request<LoopStats & { type: string }>({ type: 'loop' }, 10_000);
       const idleCpuS = ((result.idle?.cpuPct ?? 0) / 100) * ((s1.at - s0.at) / 1000);
       result.pairing = {
         ...p,
         serverCpuPct: cpuPercent(s0, s1),
         cpuMsPerPairing: ((s1.cpuSeconds - s0.cpuSeconds - idleCpuS) * 1000) / Math.max(1, p.completed),
+        loop,
+        otherPct,
       };
       log(`pairing: ${p.completed}/${p.attempted} completed, p99 ${pct(p.total, 99).toFixed(1)} ms`);
     }
@@ -343,29 +391,31 @@ function report(results: RunResult[]): string {
   out.push('');
   out.push('### Idle CPU of the server process');
   out.push('');
-  out.push('| server | agents | heartbeat | window | server CPU (% of one core) | CPU per ping | agents dropped |');
-  out.push('|---|---:|---:|---:|---:|---:|---:|');
+  out.push(
+    '| server | agents | heartbeat | window | server CPU (% of one core) | server CPU ÷ pings | agents process CPU | agents dropped | other load on host |',
+  );
+  out.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of results) {
     if (!r.idle) continue;
     const i = r.idle;
     const pings = (i.n * i.windowS) / i.heartbeatS;
     out.push(
-      `| ${r.label} | ${i.n.toLocaleString('en')} | ${i.heartbeatS} s | ${i.windowS} s | **${i.cpuPct.toFixed(2)} %** | ${(((i.cpuPct / 100) * i.windowS * 1e6) / pings).toFixed(0)} µs | ${i.dropped} |`,
+      `| ${r.label} | ${i.n.toLocaleString('en')} | ${i.heartbeatS} s | ${i.windowS} s | **${i.cpuPct.toFixed(2)} %** | ${(((i.cpuPct / 100) * i.windowS * 1e6) / pings).toFixed(0)} µs | ${i.agentsCpuPct.toFixed(1)} % | ${i.dropped} | ${i.otherPct.toFixed(0)} % |`,
     );
   }
   out.push('');
   out.push('### Pairing latency (POST /sessions → request → accept → offer → answer at the console)');
   out.push('');
   out.push(
-    '| server | idle agents | rate | completed | p50 | p95 | p99 | max | POST reply p50 / p99 | accepted p50 / p99 | server CPU | CPU per pairing |',
+    '| server | idle agents | rate | completed | p50 | p95 | p99 | max | POST reply p50 / p99 | accepted p50 / p99 | server CPU | CPU per pairing | other load on host |',
   );
-  out.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+  out.push('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of results) {
     const p = r.pairing;
     if (!p) continue;
     const f = (x: number) => x.toFixed(1);
     out.push(
-      `| ${r.label} | ${r.points.at(-1)!.n.toLocaleString('en')} | ${PAIR_RATE}/s | ${p.completed}/${p.attempted} | ${f(pct(p.total, 50))} ms | ${f(pct(p.total, 95))} ms | **${f(pct(p.total, 99))} ms** | ${f(Math.max(...p.total))} ms | ${f(pct(p.post, 50))} / ${f(pct(p.post, 99))} ms | ${f(pct(p.accepted, 50))} / ${f(pct(p.accepted, 99))} ms | ${p.serverCpuPct.toFixed(1)} % | ${p.cpuMsPerPairing.toFixed(2)} ms |`,
+      `| ${r.label} | ${r.points.at(-1)!.n.toLocaleString('en')} | ${PAIR_RATE}/s | ${p.completed}/${p.attempted} | ${f(pct(p.total, 50))} ms | ${f(pct(p.total, 95))} ms | **${f(pct(p.total, 99))} ms** | ${f(Math.max(...p.total))} ms | ${f(pct(p.post, 50))} / ${f(pct(p.post, 99))} ms | ${f(pct(p.accepted, 50))} / ${f(pct(p.accepted, 99))} ms | ${p.serverCpuPct.toFixed(1)} % | ${p.cpuMsPerPairing.toFixed(2)} ms | ${p.otherPct.toFixed(0)} % |`,
     );
   }
   out.push('');
@@ -375,6 +425,8 @@ function report(results: RunResult[]): string {
     out.push(
       `- ${r.label}: ${CONSOLES} consoles connected in ${p.consoleConnectMs.map((x) => x.toFixed(0)).join(', ')} ms each ` +
         `(presence.snapshot of ${p.snapshotDevices.toLocaleString('en')} devices, ${(p.snapshotBytes / 1024 / 1024).toFixed(1)} MB); ` +
+        `relay event-loop delay p99 ${p.loop.loopP99Ms.toFixed(1)} ms, max ${p.loop.loopMaxMs.toFixed(0)} ms; ` +
+        `GC ${p.loop.gcCount} pauses, max ${p.loop.gcMaxMs.toFixed(1)} ms, total ${p.loop.gcTotalMs.toFixed(0)} ms; ` +
         `client start lag max ${p.maxStartLagMs.toFixed(1)} ms; failures ${JSON.stringify(p.failures)}; wall ${p.wallSeconds.toFixed(1)} s.`,
     );
   }
