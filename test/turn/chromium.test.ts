@@ -2,11 +2,12 @@
 // one page with iceTransportPolicy 'relay', so every byte must cross our TURN server: over UDP, over
 // TCP (?transport=tcp) and over TLS (turns:). The selected candidate pair must be relay/relay with the
 // expected relay protocol, and data must flow both ways.
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { missingTool } from '../support/system';
 import { type Harness, startTurn } from './harness';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -22,7 +23,7 @@ interface SessionResult {
 
 const PAGE_SCRIPT = readFileSync(join(import.meta.dirname, 'browser', 'relay-session.js'), 'utf8');
 
-describe.skipIf(!existsSync(CHROMIUM))('Chromium data channel through our TURN only', () => {
+describe.skipIf(missingTool(CHROMIUM, 'chromium'))('Chromium data channel through our TURN only', () => {
   let h: Harness;
   let context: BrowserContext;
   let profile: string;

@@ -1,16 +1,12 @@
-// Interop with coturn's own test clients (Debian package coturn): turnutils_uclient drives our
-// server over UDP, TCP and TLS, with channels and with Send indications, against turnutils_peer as
-// the echoing peer; every message must come back. turnutils_stunclient checks Binding.
-import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { missingTool } from '../support/system';
 import { type Harness, SECRET, startTurn } from './harness';
 import { freeUdpPort, parseUclient, run, start } from './processes';
 
-const HAVE_COTURN = existsSync('/usr/bin/turnutils_uclient');
 const MESSAGES = 40;
 const CLIENTS = 2;
 
-describe.skipIf(!HAVE_COTURN)('coturn turnutils interop', () => {
+describe.skipIf(missingTool('/usr/bin/turnutils_uclient', 'coturn'))('coturn turnutils interop', () => {
   let h: Harness;
   let peer: ReturnType<typeof start>;
   let peerPort: number;

@@ -2,7 +2,7 @@
 // UDP and TCP, coturn's client runs TURN over TLS through the same port that serves HTTPS, and
 // the counters show up in /metrics.
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataAttr } from '../../turn/src/stun/attributes/data';
@@ -14,6 +14,7 @@ import { readAttribute } from '../../turn/src/stun/message';
 import { Api } from '../support/http';
 import { enrolledAgent, TestConsole } from '../support/peers';
 import { ADMIN_PASSWORD, startRelay, type TestRelay } from '../support/relay';
+import { missingTool } from '../support/system';
 import { freeUdpPort, parseUclient, run, start } from './processes';
 import { errorCode, isSuccess, TurnTestClient, udpPeer } from './turn-client';
 
@@ -86,7 +87,7 @@ describe('TURN on the relay port', () => {
     }
   });
 
-  it.skipIf(!existsSync('/usr/bin/turnutils_uclient'))(
+  it.skipIf(missingTool('/usr/bin/turnutils_uclient', 'coturn'))(
     "coturn's client relays every message over TLS through the HTTPS port",
     async () => {
       const secret = JSON.parse(readFileSync(join(r.dataDir, 'secrets.json'), 'utf8')).turnSecret;
