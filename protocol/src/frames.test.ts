@@ -30,6 +30,7 @@ const valid: Frame[] = [
   { type: 'clipboard', mime: 'image/png', data: Buffer.alloc(100, 1) },
   { type: 'cursor', x: 5, y: 6, visible: true, shape: null },
   { type: 'cursor', x: 5, y: 6, visible: false, shape: { w: 2, h: 2, hotX: 1, hotY: 0, rgba: Buffer.alloc(16, 9) } },
+  { type: 'clipboard.get' },
   { type: 'sessions.get' },
   { type: 'sessions', sessions: [{ id: ':0', user: 'ann', kind: 'x11', active: true, supported: true }] },
   { type: 'session.switch', id: ':1' },
@@ -80,7 +81,7 @@ describe('frame codec', () => {
     for (let i = 0; i < 10_000; i++) {
       const n = Math.floor(Math.random() * 64);
       const body = randomBytes(n);
-      if (n > 0) body[0] = 1 + (i % 18);
+      if (n > 0) body[0] = 1 + (i % 19);
       const msg = Buffer.concat([Buffer.alloc(4), body]);
       msg.writeUInt32BE(body.length);
       // A throw fails the test; the results must all be plain objects.

@@ -12,7 +12,7 @@
 // LAN: on 42189 the console sends `lan.connect` (the ticket) and gets `lan.accepted` (a random 32-byte
 // session key) or `error`; on 42187 and 42188 its first frame is `bind` with that key. 42187 then
 // carries screen (`screen.info`, `tile`, `frame.end`, `cursor`) one way and `ack`, `settings`,
-// `refresh`, `pointer`, `key`, `clipboard` the other; 42188 carries `sessions.get`/`sessions`/`session.switch`.
+// `refresh`, `pointer`, `key`, `clipboard`, `clipboard.get` the other (`clipboard` both ways); 42188 carries `sessions.get`/`sessions`/`session.switch`.
 // Screen updates are flow-controlled: the agent sends a frame only while it holds credits, which
 // `ack` grants, so a slow link skips stale frames instead of queueing them.
 
@@ -77,6 +77,8 @@ export type Frame =
   | { type: 'pointer'; x: number; y: number; buttons: number; wheelX: number; wheelY: number }
   | { type: 'key'; code: string; key: string; down: boolean; modifiers: number }
   | { type: 'clipboard'; mime: ClipboardMimeName; data: Buffer }
+  /** Asks for the device's clipboard; answered with `clipboard` (or `error`). */
+  | { type: 'clipboard.get' }
   | {
       type: 'cursor';
       x: number;
@@ -356,6 +358,7 @@ const codecs: { [K in FrameType]: Codec<K> } = {
       return { type: 'cursor', x, y, visible, shape: { w, h, hotX, hotY, rgba } };
     },
   },
+  'clipboard.get': { kind: 18, encode: () => {}, decode: () => ({ type: 'clipboard.get' }) },
   'sessions.get': { kind: 14, encode: () => {}, decode: () => ({ type: 'sessions.get' }) },
   sessions: {
     kind: 15,
