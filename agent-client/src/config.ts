@@ -38,6 +38,8 @@ export const AgentConfig = Type.Object({
     {
       enabled: Type.Boolean({ default: true }),
       bindAddress: Type.String({ default: '0.0.0.0' }),
+      /** Addresses to report instead of the interfaces' (NAT, a VPN, or a fixed address for tests). */
+      advertise: Type.Optional(Type.Array(Type.String({ pattern: '^[0-9A-Fa-f.:]+$' }), { maxItems: 32 })),
       ports: Type.Object(
         {
           connect: Port,

@@ -193,6 +193,7 @@ export class Agent {
       certFingerprint: this.cfg.cert.fingerprint,
       lanPorts: this.lanPorts,
       backend: this.backend,
+      ...(this.cfg.lan.advertise ? { addresses: () => this.cfg.lan.advertise ?? [] } : {}),
     });
   }
 
