@@ -28,7 +28,7 @@ export function drawStamp(data: Buffer, stride: number, width: number, ms: numbe
 }
 
 /** Reads the stamp from luma samples (an I420 Y plane, or any 8-bit grey image). */
-export function readStampLuma(y: Uint8Array, stride: number, width: number, nowMs = Date.now()): number {
+export function readStampLuma(y: ArrayLike<number>, stride: number, width: number, nowMs = Date.now()): number {
   const r = stampRect(width);
   let value = 0;
   for (let bit = 0; bit < STAMP_BITS; bit++) {
