@@ -10,6 +10,7 @@ import { type Frame, TOKEN_ISSUER } from '@rc-relay/protocol';
 import jpeg from 'jpeg-js';
 import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SyntheticBackend } from '../../agent-client/src/backend/synthetic';
 import { createLogger } from '../../agent-client/src/log';
 import { LanServer } from '../../agent-client/src/transports/lan/server';
 import { Api } from '../support/http';
@@ -220,6 +221,40 @@ describe('LAN tickets', () => {
     const c = await lanBind(o.lan, 'screen', randomBytes(32));
     expect((await c.wait('error')).code).toBe('bad_key');
     await c.closed;
+  });
+});
+
+describe('LAN consent', () => {
+  it('asks the device user; no answer in time is refused and audited as consent-timeout', async () => {
+    await admin.post('/api/v1/groups', { name: 'lan-ask', consent: 'ask', consentTimeoutSeconds: 1 });
+    const cfg = await enrollConfig(
+      admin,
+      {
+        lan: {
+          enabled: true,
+          bindAddress: '127.0.0.1',
+          advertise: ['127.0.0.1'],
+          ports: { connect: 0, screen: 0, sessions: 0 },
+        },
+      },
+      { group: 'lan-ask' },
+    );
+    const b = await startAgent(cfg, {
+      lan: new LanServer(cfg, createLogger('silent')),
+      backend: new SyntheticBackend({ width: 128, height: 128, consentAnswer: 'none', consentDelayMs: 0 }),
+    });
+    try {
+      const res = await admin.post('/api/v1/sessions', { deviceId: cfg.deviceId, mode: 'view', transport: 'lan' });
+      const t0 = Date.now();
+      expect(await lanConnect(res.body.lan)).toMatchObject({ type: 'error', code: 'consent_timeout' });
+      expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
+      expect(b.backend.consentLog[0]).toMatchObject({ mode: 'view', transport: 'lan', operator: 'admin' });
+      await until(async () => (await admin.get(`/api/v1/sessions/${res.body.sessionId}`)).body.outcome === 'denied');
+      expect((await admin.get(`/api/v1/sessions/${res.body.sessionId}`)).body.reason).toBe('consent-timeout');
+      expect(b.agent.sessions.size).toBe(0);
+    } finally {
+      await b.stop();
+    }
   });
 });
 

@@ -163,6 +163,18 @@ describe('consent', () => {
     await a.stop();
   });
 
+  it('kiosk groups (showIndicator false) get no session indicator', async () => {
+    await admin.post('/api/v1/groups', { name: 'unattended', consent: 'auto-accept', showIndicator: false });
+    const a = await startAgent(await enrollConfig(admin, {}, { group: 'unattended' }));
+    const con = await new TestConsole(admin).connect();
+    const s = await con.openSession(a.cfg.deviceId);
+    await con.inbox.wait('session.state', (m) => m.sessionId === s.sessionId && m.state === 'accepted');
+    expect(a.agent.sessions.size).toBe(1);
+    expect(a.backend.indicatorHistory.every((x) => x.length === 0)).toBe(true);
+    await con.close();
+    await a.stop();
+  });
+
   it('a ticket that does not verify is denied before anything is shown', async () => {
     const cfg = await enrollConfig(admin, { consent: 'auto-accept' });
     // A different key than the relay signs with: every ticket fails the signature check.

@@ -48,6 +48,8 @@ describe('WebRTC session', () => {
     peer.send('input', { type: 'key', code: 'Enter', key: 'Enter', down: true, modifiers: 2 });
     await until(() => a.backend.inputLog.length >= 2, 3000, 'input at the backend');
     expect(a.backend.inputLog.map((e) => e.event.type)).toEqual(['pointer', 'key']);
+    // The pointer is not drawn into the video; its position comes back on the control channel.
+    await peer.waitFor('control', (f) => f.type === 'cursor' && f.x === 100 && f.y === 50);
 
     peer.send('clipboard', { type: 'clipboard', mime: 'text/plain', data: Buffer.from('über') });
     peer.send('clipboard', { type: 'clipboard.get' });

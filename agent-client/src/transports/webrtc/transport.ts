@@ -4,6 +4,7 @@
 // one ICE-restart offer of its own, which the console answers; a second failure ends the session.
 // Media does not depend on the relay socket, so a signalling outage does not end the session.
 import { decodeFrame, encodeFrame, type Frame, type FrameType, type SignalPayload } from '@rc-relay/protocol';
+import type { CursorState } from '../../backend/types';
 import type { Logger } from '../../log';
 import type { CaptureHub, CaptureSubscription } from '../../screen/capture-hub';
 import type { WebRtcFactory } from '../../service/agent';
@@ -51,6 +52,8 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
   private restarted = false;
   private restartTimer: NodeJS.Timeout | undefined;
   private connectedOnce = false;
+  private trackAdded = false;
+  private cursorSent: { x: number; y: number; visible: boolean; serial: number } | undefined;
   private closed = false;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly counters = { bytesSent: 0, bytesReceived: 0, framesSent: 0, framesDropped: 0 };
@@ -120,40 +123,41 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
 
   private async apply(p: SignalPayload) {
     if (this.closed) return;
-    switch (p.kind) {
-      case 'offer': {
-        await this.pc.setRemoteDescription({ type: 'offer', sdp: p.sdp });
-        this.remoteSet = true;
-        if (!this.sub) {
-          // addTrack reuses the console's recvonly video transceiver.
-          this.pc.addTrack(this.track);
-        }
-        const answer = await this.pc.createAnswer();
-        await this.pc.setLocalDescription(answer);
-        this.o.signal({ kind: 'answer', sdp: answer.sdp });
-        await this.flushCandidates();
-        return;
-      }
-      case 'answer':
-        // Only to our own ICE-restart offer.
-        if (this.pc.signalingState !== 'have-local-offer') throw new Error('answer without our offer');
-        await this.pc.setRemoteDescription({ type: 'answer', sdp: p.sdp });
-        await this.flushCandidates();
-        return;
-      case 'candidate':
-        if (!this.remoteSet) {
-          if (this.pendingCandidates.length < 64) this.pendingCandidates.push(p);
-          return;
-        }
-        await this.pc.addIceCandidate({
-          candidate: p.candidate,
-          sdpMid: p.sdpMid ?? null,
-          sdpMLineIndex: p.sdpMLineIndex ?? null,
-        });
-        return;
-      case 'end-of-candidates':
-        return;
+    await (signalHandlers[p.kind] as (t: WebRtcTransport, p: SignalPayload) => Promise<void>)(this, p);
+  }
+
+  /** The console's offer (first, or a renegotiation): answer it, with the screen track on first. */
+  async onOffer(sdp: string) {
+    await this.pc.setRemoteDescription({ type: 'offer', sdp });
+    this.remoteSet = true;
+    if (!this.trackAdded) {
+      // addTrack reuses the console's recvonly video transceiver.
+      this.pc.addTrack(this.track);
+      this.trackAdded = true;
     }
+    const answer = await this.pc.createAnswer();
+    await this.pc.setLocalDescription(answer);
+    this.o.signal({ kind: 'answer', sdp: answer.sdp });
+    await this.flushCandidates();
+  }
+
+  /** The console's answer, only ever to our own ICE-restart offer. */
+  async onAnswer(sdp: string) {
+    if (this.pc.signalingState !== 'have-local-offer') throw new Error('answer without our offer');
+    await this.pc.setRemoteDescription({ type: 'answer', sdp });
+    await this.flushCandidates();
+  }
+
+  async onCandidate(c: Extract<SignalPayload, { kind: 'candidate' }>) {
+    if (!this.remoteSet) {
+      if (this.pendingCandidates.length < 64) this.pendingCandidates.push(c);
+      return;
+    }
+    await this.pc.addIceCandidate({
+      candidate: c.candidate,
+      sdpMid: c.sdpMid ?? null,
+      sdpMLineIndex: c.sdpMLineIndex ?? null,
+    });
   }
 
   private async flushCandidates() {
@@ -201,7 +205,21 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
       if (this.closed) return;
       this.source.onFrame(this.converter.convert(frame, dirty));
       this.counters.framesSent++;
+      this.sendCursor(frame.cursor);
     });
+  }
+
+  /** The pointer is not in the video (capture leaves it out): position and shape go on `control`. */
+  private sendCursor(c: CursorState) {
+    const control = this.senders.get('control');
+    const prev = this.cursorSent;
+    if (!control) return;
+    if (prev && prev.x === c.x && prev.y === c.y && prev.visible === c.visible && prev.serial === c.shapeSerial) return;
+    const shape = (!prev || prev.serial !== c.shapeSerial) && c.shape ? c.shape : null;
+    this.cursorSent = { x: c.x, y: c.y, visible: c.visible, serial: c.shapeSerial };
+    const b = encodeFrame({ type: 'cursor', x: c.x, y: c.y, visible: c.visible, shape });
+    this.counters.bytesSent += b.length;
+    control.send(b);
   }
 
   private onChannel(ch: WrtcDataChannel) {
@@ -249,6 +267,16 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
       });
   }
 }
+
+const signalHandlers: {
+  [K in SignalPayload['kind']]: (t: WebRtcTransport, p: Extract<SignalPayload, { kind: K }>) => Promise<void>;
+} = {
+  offer: (t, p) => t.onOffer(p.sdp),
+  answer: (t, p) => t.onAnswer(p.sdp),
+  candidate: (t, p) => t.onCandidate(p),
+  // Trickle ICE needs no action at the end; libwebrtc keeps checking the pairs it has.
+  'end-of-candidates': async () => {},
+};
 
 export const createWebRtcTransport: WebRtcFactory = (session, ctx) =>
   new WebRtcTransport(session, { iceServers: ctx.iceServers, signal: ctx.signal, capture: ctx.capture });
