@@ -74,6 +74,8 @@ export class CaptureHub {
   }
 
   private stop(userSession: string, s: Shared) {
+    // Viewers still holding a subscription find it empty and closing it again does nothing.
+    s.viewers.clear();
     clearTimeout(s.timer);
     s.timer = undefined;
     s.source.close();

@@ -222,7 +222,14 @@ export class Agent {
       this.consent.setPolicy(m.policy);
       this.updateIndicator();
     },
-    'session.request': (m) => void this.onSessionRequest(m),
+    'session.request': (m) =>
+      void this.onSessionRequest(m).catch((err) => {
+        // A bug or a backend failure while deciding: the request is refused, never left hanging.
+        this.log.error({ err, sessionId: m.sessionId }, 'session request failed');
+        this.pendingConsent.delete(m.sessionId);
+        if (!this.sessions.has(m.sessionId))
+          this.signalling.send({ type: 'session.deny', sessionId: m.sessionId, reason: 'busy' });
+      }),
     signal: (m) => this.onSignal(m.sessionId, m.payload),
     'session.ended': (m) => {
       this.pendingConsent.get(m.sessionId)?.abort();

@@ -79,7 +79,14 @@ export class LanTransport extends Emitter<TransportEvents> implements SessionTra
       this.desktop(f, conn);
     });
     conn.on('closed', () => this.close('console closed the screen connection'));
-    this.streamer.start();
+    try {
+      this.streamer.start();
+    } catch (err) {
+      this.log.error({ err, userSession: this.session.info.userSession }, 'cannot capture this desktop');
+      conn.close({ type: 'error', code: 'unsupported', message: 'the desktop cannot be captured' });
+      this.close('capture failed');
+      return;
+    }
     this.emit('connected');
   }
 

@@ -101,7 +101,7 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
 
   switchUserSession(id: string): void {
     this.userSession = id;
-    if (this.sub) this.startVideo();
+    if (this.connectedOnce) this.startVideo();
   }
 
   stats(): TransportStats {
@@ -201,6 +201,16 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
 
   private startVideo() {
     this.sub?.close();
+    this.sub = undefined;
+    try {
+      this.subscribe();
+    } catch (err) {
+      this.log.error({ err, userSession: this.userSession }, 'cannot capture this desktop');
+      this.close('capture failed');
+    }
+  }
+
+  private subscribe() {
     this.sub = this.o.capture.subscribe(this.userSession, this.fps, (frame, dirty) => {
       if (this.closed) return;
       this.source.onFrame(this.converter.convert(frame, dirty));
