@@ -1,7 +1,7 @@
 // A console peer in Node (wrtc), written against the protocol: it offers data channels and a
 // recvonly video transceiver through the relay, decodes the synthetic picture's timestamp stamp from
 // each received frame, and sends frames on the data channels.
-import { decodeFrame, encodeFrame, type Frame } from '@rc-relay/protocol';
+import { decodeFrame, decodeServerToConsole, encodeFrame, type Frame, type SignalPayload } from '@rc-relay/protocol';
 import { readStampLuma } from '../../agent-client/src/backend/stamp';
 import { type WrtcDataChannel, type WrtcPeerConnection, wrtc } from '../../agent-client/src/transports/webrtc/wrtc';
 import type { TestConsole } from '../support/peers';
@@ -17,6 +17,8 @@ export class RtcConsole {
   readonly latencies: number[] = [];
   private sink: { stop(): void } | undefined;
   private stopped = false;
+  private chain: Promise<void> = Promise.resolve();
+  private offSocket: () => void = () => {};
   connected: Promise<void>;
 
   constructor(
@@ -72,7 +74,7 @@ export class RtcConsole {
   }
 
   async start() {
-    void this.pump();
+    this.pump();
     const offer = await this.pc.createOffer();
     await this.pc.setLocalDescription(offer);
     this.con.send({ type: 'signal', sessionId: this.sessionId, payload: { kind: 'offer', sdp: offer.sdp } });
@@ -105,33 +107,41 @@ export class RtcConsole {
 
   close() {
     this.stopped = true;
+    this.offSocket();
     this.sink?.stop();
     this.pc.close();
   }
 
-  /** Applies signalling from the agent (answer, candidates, an ICE-restart offer). */
-  private async pump() {
-    while (!this.stopped) {
-      let m: Awaited<ReturnType<typeof this.con.inbox.wait<'signal'>>>;
-      try {
-        m = await this.con.inbox.wait('signal', (x) => x.sessionId === this.sessionId, 1000);
-      } catch {
-        continue;
-      }
-      const p = m.payload;
-      if (p.kind === 'answer') await this.pc.setRemoteDescription({ type: 'answer', sdp: p.sdp });
-      else if (p.kind === 'candidate')
-        await this.pc.addIceCandidate({
-          candidate: p.candidate,
-          sdpMid: p.sdpMid ?? null,
-          sdpMLineIndex: p.sdpMLineIndex ?? null,
-        });
-      else if (p.kind === 'offer') {
-        await this.pc.setRemoteDescription({ type: 'offer', sdp: p.sdp });
-        const answer = await this.pc.createAnswer();
-        await this.pc.setLocalDescription(answer);
-        this.con.send({ type: 'signal', sessionId: this.sessionId, payload: { kind: 'answer', sdp: answer.sdp } });
-      }
+  /**
+   * Applies signalling from the agent (answer, candidates, an ICE-restart offer). It listens on the
+   * socket itself: Inbox.wait with a timeout leaves its waiter behind, which would swallow messages.
+   */
+  private pump() {
+    const onMessage = (data: Buffer) => {
+      const r = decodeServerToConsole(data);
+      if (!r.ok || r.msg.type !== 'signal' || r.msg.sessionId !== this.sessionId || this.stopped) return;
+      this.chain = this.chain
+        .then(() => this.apply(r.msg.type === 'signal' ? r.msg.payload : undefined))
+        .catch(() => {});
+    };
+    this.con.ws.on('message', onMessage);
+    this.offSocket = () => this.con.ws.off('message', onMessage);
+  }
+
+  private async apply(p: SignalPayload | undefined) {
+    if (!p || this.stopped) return;
+    if (p.kind === 'answer') await this.pc.setRemoteDescription({ type: 'answer', sdp: p.sdp });
+    else if (p.kind === 'candidate') {
+      await this.pc.addIceCandidate({
+        candidate: p.candidate,
+        sdpMid: p.sdpMid ?? null,
+        sdpMLineIndex: p.sdpMLineIndex ?? null,
+      });
+    } else if (p.kind === 'offer') {
+      await this.pc.setRemoteDescription({ type: 'offer', sdp: p.sdp });
+      const answer = await this.pc.createAnswer();
+      await this.pc.setLocalDescription(answer);
+      this.con.send({ type: 'signal', sessionId: this.sessionId, payload: { kind: 'answer', sdp: answer.sdp } });
     }
   }
 }

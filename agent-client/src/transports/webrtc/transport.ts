@@ -34,6 +34,7 @@ export interface WebRtcOptions {
   signal: (p: SignalPayload) => void;
   capture: CaptureHub;
   fps?: number;
+  restartGraceMs?: number;
 }
 
 export class WebRtcTransport extends Emitter<TransportEvents> implements SessionTransport {
@@ -85,6 +86,10 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
       });
     };
     this.pc.oniceconnectionstatechange = () => this.onIceState(this.pc.iceConnectionState);
+    // The console closed its peer connection (DTLS close): nothing to restart.
+    this.pc.onconnectionstatechange = () => {
+      if (this.pc.connectionState === 'closed' && !this.closed) this.close('console closed the peer connection');
+    };
     this.pc.ondatachannel = (ev) => this.onChannel(ev.channel);
   }
 
@@ -195,7 +200,10 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
           this.o.signal({ kind: 'offer', sdp: offer.sdp });
         })
         .catch((err) => this.close(`ICE restart failed: ${(err as Error).message}`));
-      this.restartTimer = setTimeout(() => this.close('ICE restart did not reconnect'), RESTART_GRACE_MS);
+      this.restartTimer = setTimeout(
+        () => this.close('ICE restart did not reconnect'),
+        this.o.restartGraceMs ?? RESTART_GRACE_MS,
+      );
     }
   }
 
