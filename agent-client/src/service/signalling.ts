@@ -54,7 +54,7 @@ export class SignallingClient {
     this.connect();
   }
 
-  /** Points the client at another relay URL (config reload); reconnects now. */
+  /** Points the client at another relay URL (the relay moved): drops the socket and reconnects now. */
   retarget(server: string): void {
     this.o = { ...this.o, server };
     this.ws?.terminate();
