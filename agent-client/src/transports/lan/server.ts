@@ -143,13 +143,16 @@ export class LanServer {
       agent.consent.policy.consentTimeoutSeconds,
       ctl.signal,
     );
+    if (ctl.signal.aborted) {
+      agent.reportLan(c.sid, 'denied', 'the console left while the user was asked');
+      return log.info({ sessionId: c.sid }, 'console left while asking');
+    }
     if (!outcome.ok) {
       agent.reportLan(c.sid, 'denied', outcome.reason);
       log.info({ sessionId: c.sid, reason: outcome.reason }, 'LAN session denied');
       const code = outcome.reason === 'consent-timeout' ? 'consent_timeout' : 'denied';
       return conn.close({ type: 'error', code, message: outcome.reason });
     }
-    if (conn.isClosed) return log.info({ sessionId: c.sid }, 'console left while asking');
     const session = agent.addSession({
       id: c.sid,
       mode: c.mode,
