@@ -118,6 +118,9 @@ describe('LAN session', () => {
     expect((await sessions.wait('error')).code).toBe('unexpected');
 
     expect((await admin.get(`/api/v1/sessions/${o.sessionId}`)).body.outcome).toBe('accepted');
+    // The debug log has the session's life, never its content: no ticket, clipboard or keystroke.
+    expect(a.logs()).toContain(o.sessionId);
+    for (const secret of [o.lan.ticket, 'from the console', 'KeyQ']) expect(a.logs()).not.toContain(secret);
     await screen.close();
     await until(() => !a.agent.sessions.has(o.sessionId), 3000, 'LAN session end');
     await sessions.closed;
