@@ -1,8 +1,9 @@
 // LAN mode end to end: a ticket from the real relay, TLS to the agent's three ports, tiles, input,
 // clipboard, user sessions, flow control; bad tickets of every kind; garbage on every port.
 import { generateKeyPairSync, randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import tls from 'node:tls';
 import { inflateRawSync } from 'node:zlib';
@@ -257,6 +258,49 @@ describe('LAN consent', () => {
       expect(b.agent.sessions.size).toBe(0);
     } finally {
       await b.stop();
+    }
+  });
+});
+
+describe('LAN without the relay', () => {
+  it('serves a ticket offline and reports the session to the relay once it is back', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rc-agent-lan-offline-'));
+    let relay: TestRelay | undefined = await startRelay({ RC_TURN: 'off' }, dir);
+    try {
+      const api = await new Api(relay.base, relay.cert).login('admin', ADMIN_PASSWORD);
+      const cfg = await enrollConfig(api, {
+        consent: 'auto-accept',
+        lan: {
+          enabled: true,
+          bindAddress: '127.0.0.1',
+          advertise: ['127.0.0.1'],
+          ports: { connect: 0, screen: 0, sessions: 0 },
+        },
+      });
+      const b = await startAgent(cfg, { lan: new LanServer(cfg, createLogger('silent')) });
+      const res = await api.post('/api/v1/sessions', { deviceId: cfg.deviceId, mode: 'control', transport: 'lan' });
+      const port = relay.port;
+      await relay.stop();
+      relay = undefined;
+      await until(() => !b.agent.signalling.online, 5000, 'agent offline');
+
+      const acc = await lanConnect(res.body.lan);
+      if (acc.type !== 'lan.accepted') throw new Error(JSON.stringify(acc));
+      const screen = await lanBind(res.body.lan, 'screen', acc.key);
+      await screen.wait('frame.end');
+      await screen.close();
+      await until(() => b.agent.sessions.size === 0, 3000, 'LAN session end');
+
+      relay = await startRelay({ RC_TURN: 'off', RC_PORT: String(port) }, dir);
+      await until(() => b.agent.signalling.online, 8000, 'agent back online');
+      const api2 = await new Api(relay.base, relay.cert).login('admin', ADMIN_PASSWORD);
+      const entry = async () => (await api2.get(`/api/v1/sessions/${res.body.sessionId}`)).body;
+      await until(async () => Boolean((await entry()).endedAt), 5000, 'audit of the offline session');
+      expect(await entry()).toMatchObject({ outcome: 'accepted', transport: 'lan' });
+      await b.stop();
+    } finally {
+      await relay?.stop();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
