@@ -162,6 +162,29 @@ describe('LAN session', () => {
     await screen.close();
   });
 
+  it('the console sets JPEG quality; refresh resends the whole screen', async () => {
+    const o = await accepted();
+    const screen = await lanBind(o.lan, 'screen', o.key);
+    const bytesOf = (seq: number) =>
+      screen.frames
+        .filter((f) => f.type === 'tile' && f.seq === seq)
+        .reduce((n, f) => n + (f.type === 'tile' ? f.data.length : 0), 0);
+    const first = await screen.wait('frame.end');
+    const full70 = bytesOf(first.seq);
+    screen.send({ type: 'settings', quality: 5, fps: 10 });
+    screen.send({ type: 'refresh' });
+    screen.send({ type: 'ack', seq: first.seq, credits: 4 });
+    // The refreshed frame covers the whole 320×240 screen again, in fewer bytes.
+    const area = (seq: number) =>
+      screen.frames
+        .filter((f) => f.type === 'tile' && f.seq === seq)
+        .reduce((n, f) => n + (f.type === 'tile' ? f.w * f.h : 0), 0);
+    expect(area(first.seq)).toBe(320 * 240);
+    const again = await screen.wait('frame.end', (f) => f.seq > first.seq && area(f.seq) === 320 * 240);
+    expect(bytesOf(again.seq)).toBeLessThan(full70 * 0.7);
+    await screen.close();
+  });
+
   it('refreshes still regions losslessly after a lossy send', async () => {
     const o = await accepted();
     const screen = await lanBind(o.lan, 'screen', o.key);

@@ -59,6 +59,15 @@ describe('WebRTC session', () => {
     peer.send('control', { type: 'sessions.get' });
     const list = await peer.waitFor('control', (f) => f.type === 'sessions');
     expect(list.type === 'sessions' && list.sessions.length).toBe(2);
+    // Switching the user session moves the video and the input to the other desktop.
+    peer.send('control', { type: 'session.switch', id: ':1' });
+    await peer.waitFor('control', (f) => f.type === 'sessions');
+    const seen = peer.frames;
+    await until(() => peer.frames > seen + 3, 5000, 'video after the switch');
+    peer.send('input', { type: 'pointer', x: 7, y: 7, buttons: 0, wheelX: 0, wheelY: 0 });
+    await until(() => a.backend.inputLog.length >= 3, 3000, 'input after the switch');
+    expect(a.backend.inputLog.at(-1)?.session).toBe(':1');
+    expect(a.backend.openCaptures).toBe(1);
     // Frames on the wrong channel are answered, not applied.
     peer.send('control', { type: 'pointer', x: 1, y: 1, buttons: 0, wheelX: 0, wheelY: 0 });
     expect(await peer.waitFor('control', (f) => f.type === 'error')).toMatchObject({ code: 'unexpected' });
