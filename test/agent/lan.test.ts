@@ -105,6 +105,9 @@ describe('LAN session', () => {
       { type: 'pointer', x: 10, y: 20, buttons: 1, wheelX: 0, wheelY: 0 },
       { type: 'key', code: 'KeyQ', key: 'q', down: true, modifiers: 0 },
     ]);
+    // What the device user copies reaches the console.
+    a.backend.userCopies(':0', { mime: 'text/plain', data: Buffer.from('copied on the pc') });
+    expect((await screen.wait('clipboard', (c) => c.data.toString() === 'copied on the pc')).mime).toBe('text/plain');
     // The cursor follows the injected pointer.
     await screen.wait('cursor', (c) => c.x === 10 && c.y === 20);
 
@@ -121,7 +124,8 @@ describe('LAN session', () => {
     expect((await admin.get(`/api/v1/sessions/${o.sessionId}`)).body.outcome).toBe('accepted');
     // The debug log has the session's life, never its content: no ticket, clipboard or keystroke.
     expect(a.logs()).toContain(o.sessionId);
-    for (const secret of [o.lan.ticket, 'from the console', 'KeyQ']) expect(a.logs()).not.toContain(secret);
+    for (const secret of [o.lan.ticket, 'from the console', 'copied on the pc', 'KeyQ'])
+      expect(a.logs()).not.toContain(secret);
     await screen.close();
     await until(() => !a.agent.sessions.has(o.sessionId), 3000, 'LAN session end');
     await sessions.closed;

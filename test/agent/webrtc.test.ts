@@ -56,6 +56,10 @@ describe('WebRTC session', () => {
     const clip = await peer.waitFor('clipboard', (f) => f.type === 'clipboard');
     expect(clip.type === 'clipboard' && clip.data.toString()).toBe('über');
 
+    a.backend.userCopies(':0', { mime: 'image/png', data: Buffer.from([0x89, 0x50, 0x4e, 0x47]) });
+    const copied = await peer.waitFor('clipboard', (f) => f.type === 'clipboard' && f.mime === 'image/png');
+    expect(copied.type === 'clipboard' && [...copied.data]).toEqual([0x89, 0x50, 0x4e, 0x47]);
+
     peer.send('control', { type: 'sessions.get' });
     const list = await peer.waitFor('control', (f) => f.type === 'sessions');
     expect(list.type === 'sessions' && list.sessions.length).toBe(2);

@@ -37,6 +37,7 @@ export class SyntheticBackend implements DesktopBackend {
   indicator: ActiveSessionInfo[] = [];
   readonly indicatorHistory: ActiveSessionInfo[][] = [];
   private readonly clipboards = new Map<string, ClipboardData>();
+  private readonly clipboardWatchers = new Map<string, Set<(c: ClipboardData) => void>>();
   private readonly pointers = new Map<string, { x: number; y: number }>();
   private sessions: UserSession[];
   private readonly open = new Set<SyntheticCapture>();
@@ -70,6 +71,22 @@ export class SyntheticBackend implements DesktopBackend {
 
   async writeClipboard(session: string, data: ClipboardData): Promise<void> {
     this.clipboards.set(session, { mime: data.mime, data: Buffer.from(data.data) });
+  }
+
+  watchClipboard(session: string, onChange: (c: ClipboardData) => void): () => void {
+    let set = this.clipboardWatchers.get(session);
+    if (!set) {
+      set = new Set();
+      this.clipboardWatchers.set(session, set);
+    }
+    set.add(onChange);
+    return () => set.delete(onChange);
+  }
+
+  /** Test hook: the device user copies something. */
+  userCopies(session: string, data: ClipboardData): void {
+    this.clipboards.set(session, data);
+    for (const w of this.clipboardWatchers.get(session) ?? []) w(data);
   }
 
   async listSessions(): Promise<UserSession[]> {

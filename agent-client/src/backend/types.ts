@@ -68,6 +68,11 @@ export interface DesktopBackend {
   injectInput(userSessionId: string, ev: InputEvent): void;
   readClipboard(userSessionId: string): Promise<ClipboardData | null>;
   writeClipboard(userSessionId: string, data: ClipboardData): Promise<void>;
+  /**
+   * Calls `onChange` when the device user copies something in that user session. Changes made by
+   * writeClipboard are not reported (the console that wrote them has them). Returns the unsubscribe.
+   */
+  watchClipboard(userSessionId: string, onChange: (c: ClipboardData) => void): () => void;
   listSessions(): Promise<UserSession[]>;
   listMonitors(userSessionId?: string): Promise<Monitor[]>;
   /** Asks the device user; resolves 'deny' when aborted (the request was withdrawn). */

@@ -159,7 +159,7 @@ export class Agent {
   endSession(id: string, reason: string, tellRelay: boolean): void {
     const s = this.sessions.get(id);
     if (!s || s.ended) return;
-    s.ended = true;
+    s.dispose();
     this.sessions.delete(id);
     this.rtc.delete(id);
     this.iceServers.delete(id);

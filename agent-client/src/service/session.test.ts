@@ -29,9 +29,14 @@ describe('AgentSession', () => {
     expect(await backend.readClipboard(':0')).toBeNull();
     expect(s.refused).toBe(3);
     expect(replies.map((r) => r.type === 'error' && r.code)).toEqual(['view_only', 'view_only', 'view_only']);
-    // Reading is allowed in a view session.
+    // Reading is refused too, and the device's copies are not followed.
+    await backend.writeClipboard(':0', { mime: 'text/plain', data: Buffer.from('password') });
     await s.handle({ type: 'clipboard.get' }, reply);
-    expect(replies.at(-1)).toMatchObject({ type: 'clipboard', data: Buffer.alloc(0) });
+    expect(replies.at(-1)).toMatchObject({ type: 'error', code: 'view_only' });
+    s.followClipboard(reply);
+    backend.userCopies(':0', { mime: 'text/plain', data: Buffer.from('copied') });
+    expect(replies.filter((r) => r.type === 'clipboard')).toEqual([]);
+    expect(s.refused).toBe(4);
   });
 
   it('control: input reaches the backend of the selected user session, clipboard round-trips', async () => {
@@ -41,7 +46,19 @@ describe('AgentSession', () => {
       [':0', 'pointer'],
       [':0', 'key'],
     ]);
+    s.followClipboard(reply);
+    backend.userCopies(':0', { mime: 'text/plain', data: Buffer.from('on :0') });
+    expect(replies.at(-1)).toMatchObject({ type: 'clipboard', data: Buffer.from('on :0') });
     await s.handle({ type: 'session.switch', id: ':1' }, reply);
+    // After the switch only the new desktop's copies are followed.
+    backend.userCopies(':0', { mime: 'text/plain', data: Buffer.from('stale') });
+    backend.userCopies(':1', { mime: 'text/plain', data: Buffer.from('on :1') });
+    expect(
+      replies.filter((r) => r.type === 'clipboard').map((r) => r.type === 'clipboard' && r.data.toString()),
+    ).toEqual(['on :0', 'on :1']);
+    s.dispose();
+    backend.userCopies(':1', { mime: 'text/plain', data: Buffer.from('after the end') });
+    expect(replies.at(-1)).not.toMatchObject({ data: Buffer.from('after the end') });
     await s.handle({ type: 'pointer', x: 9, y: 9, buttons: 0, wheelX: 0, wheelY: 0 }, reply);
     expect(backend.inputLog.at(-1)?.session).toBe(':1');
     await s.handle({ type: 'session.switch', id: ':9' }, reply);

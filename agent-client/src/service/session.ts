@@ -25,10 +25,12 @@ export type Reply = (f: Frame) => void;
 
 export class AgentSession {
   readonly startedAt = Date.now();
-  /** Input or clipboard writes refused because the session is view-only. */
+  /** Input, clipboard writes and clipboard reads refused because the session is view-only. */
   refused = 0;
   transport: SessionTransport | undefined;
   ended = false;
+  private clipboardPush: Reply | undefined;
+  private clipboardOff: (() => void) | undefined;
 
   constructor(
     readonly info: SessionInfo,
@@ -65,6 +67,36 @@ export class AgentSession {
   get desktop() {
     return this.backend;
   }
+
+  /**
+   * Sends the device's clipboard to the console whenever the device user copies, in control
+   * sessions only: a view-only operator sees the screen, not the clipboard.
+   */
+  followClipboard(push: Reply): void {
+    this.clipboardPush = push;
+    this.watchClipboard();
+  }
+
+  /** Re-aims the clipboard watch after a user-session switch; released when the session ends. */
+  watchClipboard(): void {
+    this.clipboardOff?.();
+    this.clipboardOff = undefined;
+    const push = this.clipboardPush;
+    if (!push || this.ended || this.info.mode !== 'control') return;
+    this.clipboardOff = this.backend.watchClipboard(this.info.userSession, (c) => {
+      if (c.data.length > MAX_CLIPBOARD_BYTES) {
+        this.log.warn({ mime: c.mime, bytes: c.data.length }, 'device clipboard too large to send');
+        return;
+      }
+      push({ type: 'clipboard', mime: c.mime, data: c.data });
+    });
+  }
+
+  dispose(): void {
+    this.ended = true;
+    this.clipboardOff?.();
+    this.clipboardOff = undefined;
+  }
 }
 
 type DesktopFrameType = 'pointer' | 'key' | 'clipboard' | 'clipboard.get' | 'sessions.get' | 'session.switch';
@@ -86,6 +118,7 @@ const desktopHandlers: { [K in DesktopFrameType]: DesktopHandler<FrameOf<K>> } =
     s.log.debug({ mime: f.mime, bytes: f.data.length }, 'clipboard written');
   },
   'clipboard.get': async (s, _f, reply) => {
+    if (s.refuseInView('clipboard read', reply)) return;
     const c = await s.desktop.readClipboard(s.info.userSession);
     if (c && c.data.length > MAX_CLIPBOARD_BYTES) return error(reply, 'too_large', 'clipboard too large');
     reply({ type: 'clipboard', mime: c?.mime ?? 'text/plain', data: c?.data ?? Buffer.alloc(0) });
@@ -100,6 +133,7 @@ const desktopHandlers: { [K in DesktopFrameType]: DesktopHandler<FrameOf<K>> } =
     if (!target.supported) return error(reply, 'unsupported', 'that session cannot be captured');
     s.info.userSession = f.id;
     s.transport?.switchUserSession(f.id);
+    s.watchClipboard();
     s.log.info({ userSession: f.id }, 'switched user session');
     reply({ type: 'sessions', sessions: all });
   },

@@ -87,6 +87,7 @@ export class LanTransport extends Emitter<TransportEvents> implements SessionTra
       this.close('capture failed');
       return;
     }
+    this.session.followClipboard((f) => conn.send(f));
     this.emit('connected');
   }
 

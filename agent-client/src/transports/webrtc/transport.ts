@@ -254,6 +254,7 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
       this.counters.bytesSent += b.length;
       sender.send(b);
     };
+    if (name === 'clipboard') this.session.followClipboard(reply);
     ch.onmessage = (ev) => {
       if (typeof ev.data === 'string')
         return reply({ type: 'error', code: 'bad_frame', message: 'send binary frames' });
