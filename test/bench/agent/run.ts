@@ -142,6 +142,31 @@ async function main() {
     );
     await screen.close();
 
+    // --- LAN TCP, a console that takes 150 ms per frame: credits must keep latency bounded ---
+    const res2 = await admin.post('/api/v1/sessions', { deviceId: cfg.deviceId, mode: 'control', transport: 'lan' });
+    const lan2 = res2.body.lan as LanOffer;
+    const acc2 = await lanConnect(lan2);
+    if (acc2.type !== 'lan.accepted') throw new Error(`LAN refused: ${JSON.stringify(acc2)}`);
+    const slow = await lanBind(lan2, 'screen', acc2.key);
+    const slowStats = { frames: 0, latencies: [] as number[] };
+    slow.onFrame = (f) => {
+      if (f.type !== 'frame.end') return;
+      slowStats.frames++;
+      slowStats.latencies.push(Date.now() - f.captureTime);
+      setTimeout(() => slow.send({ type: 'ack', seq: f.seq, credits: 1 }), 150);
+    };
+    slow.send({ type: 'settings', quality: Number(values.quality), fps: FPS });
+    await until(() => slowStats.frames > 3, 20_000, 'slow LAN frames');
+    await new Promise((r) => setTimeout(r, 1000));
+    results.push(
+      await measure('LAN TCP, console acking 150 ms late', pid, () => ({
+        ...slowStats,
+        latencies: [...slowStats.latencies],
+        bytes: slow.bytes,
+      })),
+    );
+    await slow.close();
+
     // --- WebRTC ---
     const con = await new TestConsole(admin).connect();
     const s = await con.openSession(cfg.deviceId, 'control');
