@@ -5,6 +5,7 @@ export * from './console';
 export * from './constants';
 export * from './decoders';
 export * from './errors';
+export * from './frames';
 export * from './http';
 export * from './message';
 export * from './tickets';

@@ -1,0 +1,51 @@
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, parseConfig } from './config';
+
+const minimal = {
+  server: 'https://relay.example:8443',
+  deviceId: 'd_1',
+  deviceToken: 't',
+  ticketPublicKey: 'pem',
+  hostname: 'pc',
+  cert: { certPem: 'c', keyPem: 'k', fingerprint: 'f' },
+};
+const dir = mkdtempSync(join(tmpdir(), 'rc-agent-config-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('config', () => {
+  it('fills defaults: LAN on 42187–42189 on every interface, synthetic backend, 10 s facts', () => {
+    const c = parseConfig(minimal);
+    expect(c.lan).toEqual({
+      enabled: true,
+      bindAddress: '0.0.0.0',
+      ports: { connect: 42189, screen: 42187, sessions: 42188 },
+    });
+    expect(c.backend).toMatchObject({ kind: 'synthetic', width: 1280, height: 720, consentAnswer: 'accept' });
+    expect(c.factsIntervalSeconds).toBe(10);
+    expect(c.consent).toBeUndefined();
+  });
+
+  it('lists every problem at once', () => {
+    try {
+      parseConfig({ ...minimal, server: 'http://plain', consent: 'sometimes' });
+      throw new Error('accepted');
+    } catch (err) {
+      expect(err).toBeInstanceOf(ConfigError);
+      expect((err as Error).message).toMatch(/\/server/);
+      expect((err as Error).message).toMatch(/\/consent/);
+    }
+  });
+
+  it('refuses a config file other users can read, and a missing one with what to do', () => {
+    const path = join(dir, 'agent.json');
+    writeFileSync(path, JSON.stringify(minimal));
+    chmodSync(path, 0o644);
+    expect(() => loadConfig(path)).toThrow(/readable by other users/);
+    chmodSync(path, 0o600);
+    expect(loadConfig(path).deviceId).toBe('d_1');
+    expect(() => loadConfig(join(dir, 'none.json'))).toThrow(/rc-agent enroll/);
+  });
+});

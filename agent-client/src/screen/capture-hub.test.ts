@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { SyntheticBackend } from '../backend/synthetic';
+import type { Rect } from '../backend/types';
+import { createLogger } from '../log';
+import { bounds, CaptureHub } from './capture-hub';
+
+const until = async (cond: () => boolean) => {
+  const end = Date.now() + 3000;
+  while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+};
+
+const backend = () => new SyntheticBackend({ width: 128, height: 96, consentAnswer: 'accept', consentDelayMs: 0 });
+
+describe('CaptureHub', () => {
+  it('shares one capture between viewers, each at its own rate, and closes it after the last', async () => {
+    const b = backend();
+    const hub = new CaptureHub(b, createLogger('silent'));
+    const fast: Rect[][] = [];
+    const slow: Rect[][] = [];
+    const s1 = hub.subscribe(':0', 40, (_f, d) => fast.push(d));
+    const s2 = hub.subscribe(':0', 5, (_f, d) => slow.push(d));
+    expect(b.openCaptures).toBe(1);
+    await new Promise((r) => setTimeout(r, 600));
+    expect(fast.length).toBeGreaterThan(slow.length * 3);
+    expect(slow.length).toBeGreaterThanOrEqual(2);
+    // The first delivery is the whole screen; later ones carry every change since the last.
+    expect(slow[0]).toEqual([{ x: 0, y: 0, w: 128, h: 96 }]);
+    expect(slow[1]!.length).toBeGreaterThan(fast[1]!.length);
+    const before = slow.length;
+    s2.requestFull();
+    s1.close();
+    await until(() => slow.length > before);
+    expect(slow[before]).toEqual([{ x: 0, y: 0, w: 128, h: 96 }]);
+    s2.close();
+    s2.close(); // idempotent
+    expect(b.openCaptures).toBe(0);
+    expect(hub.activeCaptures).toBe(0);
+  });
+
+  it('keeps viewers of different user sessions apart', () => {
+    const b = backend();
+    const hub = new CaptureHub(b, createLogger('silent'));
+    const a = hub.subscribe(':0', 10, () => {});
+    const c = hub.subscribe(':1', 10, () => {});
+    expect(b.openCaptures).toBe(2);
+    hub.closeAll();
+    expect(b.openCaptures).toBe(0);
+    a.close();
+    c.close();
+  });
+
+  it('bounds() covers every rectangle', () => {
+    expect(
+      bounds([
+        { x: 5, y: 5, w: 10, h: 10 },
+        { x: 0, y: 20, w: 2, h: 2 },
+      ]),
+    ).toEqual({ x: 0, y: 5, w: 15, h: 17 });
+  });
+});

@@ -1,0 +1,149 @@
+// Viewers of the same user session share one capture: the hub grabs at the highest frame rate any
+// viewer asked for and hands each viewer frames at its own rate, with the dirty regions of every
+// grab it skipped merged in, so no change is lost by skipping.
+
+import type { CapturedFrame, CaptureSource, DesktopBackend, Rect } from '../backend/types';
+import type { Logger } from '../log';
+
+export type FrameHandler = (frame: CapturedFrame, dirty: Rect[]) => void;
+
+export interface CaptureSubscription {
+  setFps(fps: number): void;
+  /** Next delivery carries the whole screen as dirty (a viewer's refresh or first frame). */
+  requestFull(): void;
+  close(): void;
+}
+
+const MAX_PENDING_RECTS = 64;
+
+interface Viewer {
+  fps: number;
+  onFrame: FrameHandler;
+  pending: Rect[];
+  lastDelivered: number;
+  full: boolean;
+}
+
+interface Shared {
+  source: CaptureSource;
+  viewers: Set<Viewer>;
+  timer: NodeJS.Timeout | undefined;
+  nextAt: number;
+}
+
+export class CaptureHub {
+  private readonly shared = new Map<string, Shared>();
+
+  constructor(
+    private readonly backend: DesktopBackend,
+    private readonly log: Logger,
+  ) {}
+
+  subscribe(userSession: string, fps: number, onFrame: FrameHandler): CaptureSubscription {
+    let s = this.shared.get(userSession);
+    if (!s) {
+      s = { source: this.backend.openCapture(userSession), viewers: new Set(), timer: undefined, nextAt: 0 };
+      this.shared.set(userSession, s);
+      this.log.info({ userSession }, 'capture started');
+    }
+    const shared = s;
+    const v: Viewer = { fps: clampFps(fps), onFrame, pending: [], lastDelivered: 0, full: true };
+    shared.viewers.add(v);
+    this.schedule(userSession, shared);
+    return {
+      setFps: (n) => {
+        v.fps = clampFps(n);
+      },
+      requestFull: () => {
+        v.full = true;
+      },
+      close: () => {
+        if (!shared.viewers.delete(v)) return;
+        if (shared.viewers.size === 0) this.stop(userSession, shared);
+      },
+    };
+  }
+
+  /** Number of user sessions being captured (for tests and status). */
+  get activeCaptures(): number {
+    return this.shared.size;
+  }
+
+  closeAll(): void {
+    for (const [id, s] of this.shared) this.stop(id, s);
+  }
+
+  private stop(userSession: string, s: Shared) {
+    // Viewers still holding a subscription find it empty and closing it again does nothing.
+    s.viewers.clear();
+    clearTimeout(s.timer);
+    s.timer = undefined;
+    s.source.close();
+    this.shared.delete(userSession);
+    this.log.info({ userSession }, 'capture stopped');
+  }
+
+  private schedule(userSession: string, s: Shared) {
+    if (s.timer) return;
+    const tick = () => {
+      s.timer = undefined;
+      if (this.shared.get(userSession) !== s) return;
+      this.grab(s);
+      const maxFps = Math.max(...[...s.viewers].map((v) => v.fps));
+      const period = 1000 / maxFps;
+      // Fixed-rate schedule that does not drift, but never tries to catch up a backlog.
+      s.nextAt = Math.max(s.nextAt + period, performance.now());
+      s.timer = setTimeout(tick, Math.max(0, s.nextAt - performance.now()));
+    };
+    s.nextAt = performance.now();
+    s.timer = setTimeout(tick, 0);
+  }
+
+  private grab(s: Shared) {
+    let frame: CapturedFrame;
+    try {
+      frame = s.source.grab();
+    } catch (err) {
+      this.log.error({ err }, 'capture failed');
+      return;
+    }
+    const now = performance.now();
+    const whole = { x: 0, y: 0, w: frame.width, h: frame.height };
+    for (const v of s.viewers) {
+      if (v.full) v.pending = [whole];
+      else if (v.pending.length + frame.dirty.length > MAX_PENDING_RECTS)
+        v.pending = [bounds([...v.pending, ...frame.dirty])];
+      else v.pending.push(...frame.dirty);
+      // 2 ms slack: a viewer at the hub's own rate must not skip a tick because of timer jitter.
+      if (now - v.lastDelivered < 1000 / v.fps - 2) continue;
+      const dirty = v.pending;
+      v.pending = [];
+      v.full = false;
+      v.lastDelivered = now;
+      try {
+        v.onFrame(frame, dirty);
+      } catch (err) {
+        // One viewer's bug must not stop the others' pictures.
+        this.log.error({ err }, 'viewer failed on a frame');
+      }
+    }
+  }
+}
+
+function clampFps(fps: number) {
+  return Math.min(60, Math.max(1, Math.round(fps)));
+}
+
+export function bounds(rects: Rect[]): Rect {
+  let x0 = Number.POSITIVE_INFINITY;
+  let y0 = Number.POSITIVE_INFINITY;
+  let x1 = 0;
+  let y1 = 0;
+  for (const r of rects) {
+    x0 = Math.min(x0, r.x);
+    y0 = Math.min(y0, r.y);
+    x1 = Math.max(x1, r.x + r.w);
+    y1 = Math.max(y1, r.y + r.h);
+  }
+  return rects.length ? { x: x0, y: y0, w: x1 - x0, h: y1 - y0 } : { x: 0, y: 0, w: 0, h: 0 };
+}

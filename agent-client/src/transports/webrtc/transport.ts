@@ -1,0 +1,301 @@
+// The internet transport: one RTCPeerConnection per session. The console offers (data channels
+// `input`, `clipboard`, `control` and a recvonly video transceiver); the agent answers with its
+// screen as a screencast video track fed from the shared capture. On ICE failure the agent makes
+// one ICE-restart offer of its own, which the console answers; a second failure ends the session.
+// Media does not depend on the relay socket, so a signalling outage does not end the session.
+import { decodeFrame, encodeFrame, type Frame, type FrameType, type SignalPayload } from '@rc-relay/protocol';
+import type { CursorState } from '../../backend/types';
+import type { Logger } from '../../log';
+import type { CaptureHub, CaptureSubscription } from '../../screen/capture-hub';
+import type { WebRtcFactory } from '../../service/agent';
+import type { AgentSession } from '../../service/session';
+import { Emitter } from '../../util/emitter';
+import type { SessionTransport, TransportEvents, TransportStats } from '../types';
+import { ChannelSender } from './channel-sender';
+import { I420Converter } from './i420';
+import { type WrtcDataChannel, type WrtcPeerConnection, wrtc } from './wrtc';
+
+export const CHANNELS = ['input', 'clipboard', 'control'] as const;
+type ChannelName = (typeof CHANNELS)[number];
+
+/** Which frames each data channel carries; anything else is answered `unexpected`. */
+const ALLOWED: Record<ChannelName, ReadonlySet<FrameType>> = {
+  input: new Set(['pointer', 'key']),
+  clipboard: new Set(['clipboard', 'clipboard.get']),
+  control: new Set(['sessions.get', 'session.switch', 'settings', 'refresh']),
+};
+
+const DEFAULT_FPS = 30;
+/** How long a restarted ICE gets to come back before the session is given up. */
+const RESTART_GRACE_MS = 15_000;
+
+export interface WebRtcOptions {
+  iceServers: { urls: string[]; username?: string | undefined; credential?: string | undefined }[];
+  signal: (p: SignalPayload) => void;
+  capture: CaptureHub;
+  fps?: number;
+  restartGraceMs?: number;
+}
+
+export class WebRtcTransport extends Emitter<TransportEvents> implements SessionTransport {
+  readonly kind = 'webrtc' as const;
+  private readonly pc: WrtcPeerConnection;
+  private readonly source = new (wrtc().nonstandard.RTCVideoSource)({ isScreencast: true });
+  private readonly track = this.source.createTrack();
+  private readonly converter = new I420Converter();
+  private readonly senders = new Map<ChannelName, ChannelSender>();
+  private sub: CaptureSubscription | undefined;
+  private userSession: string;
+  private fps: number;
+  private chain: Promise<void> = Promise.resolve();
+  private remoteSet = false;
+  private pendingCandidates: Extract<SignalPayload, { kind: 'candidate' }>[] = [];
+  private restarted = false;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private connectedOnce = false;
+  private trackAdded = false;
+  private cursorSent: { x: number; y: number; visible: boolean; serial: number } | undefined;
+  private closed = false;
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly counters = { bytesSent: 0, bytesReceived: 0, framesSent: 0, framesDropped: 0 };
+  private readonly log: Logger;
+
+  constructor(
+    private readonly session: AgentSession,
+    private readonly o: WebRtcOptions,
+  ) {
+    super((err, event) => session.log.error({ err, event }, 'transport listener failed'));
+    this.log = session.log.child({ transport: 'webrtc' });
+    this.userSession = session.info.userSession;
+    this.fps = o.fps ?? DEFAULT_FPS;
+    this.pc = new (wrtc().RTCPeerConnection)({
+      iceServers: o.iceServers.map((s) => ({
+        urls: s.urls,
+        ...(s.username ? { username: s.username } : {}),
+        ...(s.credential ? { credential: s.credential } : {}),
+      })),
+    });
+    this.pc.onicecandidate = (ev) => {
+      if (this.closed) return;
+      if (!ev.candidate) return o.signal({ kind: 'end-of-candidates' });
+      o.signal({
+        kind: 'candidate',
+        candidate: ev.candidate.candidate,
+        sdpMid: ev.candidate.sdpMid,
+        sdpMLineIndex: ev.candidate.sdpMLineIndex,
+      });
+    };
+    this.pc.oniceconnectionstatechange = () => this.onIceState(this.pc.iceConnectionState);
+    // The console closed its peer connection (DTLS close): nothing to restart.
+    this.pc.onconnectionstatechange = () => {
+      if (this.pc.connectionState === 'closed' && !this.closed) this.close('console closed the peer connection');
+    };
+    this.pc.ondatachannel = (ev) => this.onChannel(ev.channel);
+  }
+
+  get isClosed() {
+    return this.closed;
+  }
+
+  /** Signalling from the console, applied strictly in arrival order. */
+  handleSignal(p: SignalPayload): void {
+    this.chain = this.chain
+      .then(() => this.apply(p))
+      .catch((err) => this.log.warn({ err: (err as Error).message, kind: p.kind }, 'signal could not be applied'));
+  }
+
+  switchUserSession(id: string): void {
+    this.userSession = id;
+    if (this.connectedOnce) this.startVideo();
+  }
+
+  stats(): TransportStats {
+    return { ...this.counters };
+  }
+
+  close(reason = 'closed'): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearTimeout(this.restartTimer);
+    this.sub?.close();
+    for (const s of this.senders.values()) s.close();
+    this.track.stop();
+    this.pc.close();
+    this.log.info({ reason, ...this.counters }, 'WebRTC transport closed');
+    this.emit('closed', reason);
+    this.removeAllListeners();
+  }
+
+  private async apply(p: SignalPayload) {
+    if (this.closed) return;
+    await (signalHandlers[p.kind] as (t: WebRtcTransport, p: SignalPayload) => Promise<void>)(this, p);
+  }
+
+  /** The console's offer (first, or a renegotiation): answer it, with the screen track on first. */
+  async onOffer(sdp: string) {
+    await this.pc.setRemoteDescription({ type: 'offer', sdp });
+    this.remoteSet = true;
+    if (!this.trackAdded) {
+      // addTrack reuses the console's recvonly video transceiver.
+      this.pc.addTrack(this.track);
+      this.trackAdded = true;
+    }
+    const answer = await this.pc.createAnswer();
+    await this.pc.setLocalDescription(answer);
+    this.o.signal({ kind: 'answer', sdp: answer.sdp });
+    await this.flushCandidates();
+  }
+
+  /** The console's answer, only ever to our own ICE-restart offer. */
+  async onAnswer(sdp: string) {
+    if (this.pc.signalingState !== 'have-local-offer') throw new Error('answer without our offer');
+    await this.pc.setRemoteDescription({ type: 'answer', sdp });
+    await this.flushCandidates();
+  }
+
+  async onCandidate(c: Extract<SignalPayload, { kind: 'candidate' }>) {
+    if (!this.remoteSet) {
+      if (this.pendingCandidates.length < 64) this.pendingCandidates.push(c);
+      return;
+    }
+    await this.pc.addIceCandidate({
+      candidate: c.candidate,
+      sdpMid: c.sdpMid ?? null,
+      sdpMLineIndex: c.sdpMLineIndex ?? null,
+    });
+  }
+
+  private async flushCandidates() {
+    for (const c of this.pendingCandidates.splice(0)) {
+      await this.pc.addIceCandidate({
+        candidate: c.candidate,
+        sdpMid: c.sdpMid ?? null,
+        sdpMLineIndex: c.sdpMLineIndex ?? null,
+      });
+    }
+  }
+
+  private onIceState(state: string) {
+    this.log.debug({ state }, 'ICE state');
+    if (this.closed) return;
+    if (state === 'connected' || state === 'completed') {
+      clearTimeout(this.restartTimer);
+      this.restartTimer = undefined;
+      if (!this.connectedOnce) {
+        this.connectedOnce = true;
+        this.startVideo();
+        this.log.info('WebRTC connected');
+        this.emit('connected');
+      }
+      return;
+    }
+    if (state === 'failed') {
+      if (this.restarted) return this.close('ICE failed after a restart');
+      this.restarted = true;
+      this.log.warn('ICE failed; restarting once');
+      this.chain = this.chain
+        .then(async () => {
+          const offer = await this.pc.createOffer({ iceRestart: true });
+          await this.pc.setLocalDescription(offer);
+          this.o.signal({ kind: 'offer', sdp: offer.sdp });
+        })
+        .catch((err) => this.close(`ICE restart failed: ${(err as Error).message}`));
+      this.restartTimer = setTimeout(
+        () => this.close('ICE restart did not reconnect'),
+        this.o.restartGraceMs ?? RESTART_GRACE_MS,
+      );
+    }
+  }
+
+  private startVideo() {
+    this.sub?.close();
+    this.sub = undefined;
+    try {
+      this.subscribe();
+    } catch (err) {
+      this.log.error({ err, userSession: this.userSession }, 'cannot capture this desktop');
+      this.close('capture failed');
+    }
+  }
+
+  private subscribe() {
+    this.sub = this.o.capture.subscribe(this.userSession, this.fps, (frame, dirty) => {
+      if (this.closed) return;
+      this.source.onFrame(this.converter.convert(frame, dirty));
+      this.counters.framesSent++;
+      this.sendCursor(frame.cursor);
+    });
+  }
+
+  /** The pointer is not in the video (capture leaves it out): position and shape go on `control`. */
+  private sendCursor(c: CursorState) {
+    const control = this.senders.get('control');
+    const prev = this.cursorSent;
+    if (!control) return;
+    if (prev && prev.x === c.x && prev.y === c.y && prev.visible === c.visible && prev.serial === c.shapeSerial) return;
+    const shape = (!prev || prev.serial !== c.shapeSerial) && c.shape ? c.shape : null;
+    this.cursorSent = { x: c.x, y: c.y, visible: c.visible, serial: c.shapeSerial };
+    const b = encodeFrame({ type: 'cursor', x: c.x, y: c.y, visible: c.visible, shape });
+    this.counters.bytesSent += b.length;
+    control.send(b);
+  }
+
+  private onChannel(ch: WrtcDataChannel) {
+    const name = ch.label as ChannelName;
+    if (!CHANNELS.includes(name)) {
+      this.log.warn({ label: ch.label.slice(0, 32) }, 'unknown data channel closed');
+      return ch.close();
+    }
+    ch.binaryType = 'arraybuffer';
+    const sender = new ChannelSender(ch);
+    this.senders.set(name, sender);
+    const reply = (f: Frame) => {
+      const b = encodeFrame(f);
+      this.counters.bytesSent += b.length;
+      sender.send(b);
+    };
+    if (name === 'clipboard') this.session.followClipboard(reply);
+    ch.onmessage = (ev) => {
+      if (typeof ev.data === 'string')
+        return reply({ type: 'error', code: 'bad_frame', message: 'send binary frames' });
+      const buf = Buffer.from(ev.data);
+      this.counters.bytesReceived += buf.length;
+      const r = decodeFrame(buf);
+      if (!r.ok) return reply({ type: 'error', code: 'bad_frame', message: r.message.slice(0, 200) });
+      if (!ALLOWED[name].has(r.frame.type)) {
+        return reply({ type: 'error', code: 'unexpected', message: `${r.frame.type} is not accepted on ${name}` });
+      }
+      this.onFrame(r.frame, reply);
+    };
+  }
+
+  private onFrame(f: Frame, reply: (f: Frame) => void) {
+    if (f.type === 'settings') {
+      // Video quality is libwebrtc's (its bandwidth estimate); the frame rate is ours.
+      this.fps = f.fps;
+      this.sub?.setFps(f.fps);
+      return;
+    }
+    if (f.type === 'refresh') return this.sub?.requestFull();
+    // Desktop actions in order, so a key up never overtakes its key down.
+    this.queue = this.queue
+      .then(() => this.session.handle(f, reply))
+      .catch((err) => {
+        this.log.error({ err, type: f.type }, 'desktop action failed');
+        reply({ type: 'error', code: 'internal', message: 'the action failed on the agent' });
+      });
+  }
+}
+
+const signalHandlers: {
+  [K in SignalPayload['kind']]: (t: WebRtcTransport, p: Extract<SignalPayload, { kind: K }>) => Promise<void>;
+} = {
+  offer: (t, p) => t.onOffer(p.sdp),
+  answer: (t, p) => t.onAnswer(p.sdp),
+  candidate: (t, p) => t.onCandidate(p),
+  // Trickle ICE needs no action at the end; libwebrtc keeps checking the pairs it has.
+  'end-of-candidates': async () => {},
+};
+
+export const createWebRtcTransport: WebRtcFactory = (session, ctx) =>
+  new WebRtcTransport(session, { iceServers: ctx.iceServers, signal: ctx.signal, capture: ctx.capture });
