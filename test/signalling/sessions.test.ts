@@ -51,6 +51,26 @@ describe('consent', () => {
     await con.close();
   });
 
+  it('a console that attaches after an instant deny still learns the outcome', async () => {
+    const agent = await (await enrolledAgent(admin)).connect();
+    const con = await new TestConsole(admin).connect();
+    const res = await admin.post('/api/v1/sessions', { deviceId: agent.deviceId, mode: 'view', transport: 'internet' });
+    const { sessionId } = res.body;
+    await agent.inbox.wait('session.request', (m) => m.sessionId === sessionId);
+    agent.send({ type: 'session.deny', sessionId, reason: 'policy' });
+    await new Promise((r) => setTimeout(r, 150)); // the deny is settled before the console attaches
+    con.send({ type: 'session.attach', sessionId });
+    expect(await con.inbox.wait('session.state', (m) => m.sessionId === sessionId)).toMatchObject({
+      state: 'denied',
+      reason: 'policy',
+    });
+    // The outcome is handed over once.
+    const ref = con.send({ type: 'session.attach', sessionId });
+    expect((await con.inbox.wait('error', (e) => e.ref === ref)).code).toBe('session_not_found');
+    await agent.close();
+    await con.close();
+  });
+
   it('refuses sessions with offline devices', async () => {
     const agent = await enrolledAgent(admin);
     const res = await admin.post('/api/v1/sessions', { deviceId: agent.deviceId, mode: 'view', transport: 'internet' });

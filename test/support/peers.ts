@@ -37,15 +37,20 @@ export class Inbox<M extends Msg> {
       return Promise.resolve(seen as Extract<M, { type: T }>);
     }
     return new Promise<Extract<M, { type: T }>>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no '${type}' within ${ms} ms`)), ms);
-      this.waiters.push({
+      const waiter = {
         pred: match,
-        resolve: (m) => {
+        resolve: (m: M) => {
           clearTimeout(timer);
           this.all.splice(this.all.indexOf(m), 1);
           resolve(m as Extract<M, { type: T }>);
         },
-      });
+      };
+      // A timed-out waiter leaves, so it cannot swallow a later matching message.
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        reject(new Error(`no '${type}' within ${ms} ms`));
+      }, ms);
+      this.waiters.push(waiter);
     });
   }
 }

@@ -33,8 +33,17 @@ export interface SessionTimings {
   graceSeconds: number;
 }
 
+/** What a console that attaches after its session already settled still has to hear. */
+interface Settled {
+  operatorId: string;
+  messages: Outgoing[];
+  expiresAt: number;
+}
+
 export class SessionHub {
   private readonly sessions = new Map<string, Session>();
+  /** Sessions that ended (e.g. an instant deny) before their console attached, kept for a while. */
+  private readonly settled = new Map<string, Settled>();
 
   constructor(
     private readonly store: Store,
@@ -104,6 +113,12 @@ export class SessionHub {
   /** Binds a session to a console socket of the operator who created it (also after a reconnect). */
   attach(peer: ConsolePeer, sessionId: string, ref: string): void {
     const s = this.sessions.get(sessionId);
+    const late = this.settled.get(sessionId);
+    if (!s && late && late.operatorId === peer.operator.id) {
+      this.settled.delete(sessionId);
+      for (const m of late.messages) peer.send(m);
+      return;
+    }
     if (!s || s.operator.id !== peer.operator.id) {
       peer.sendError('session_not_found', `no session ${sessionId}`, ref);
       return;
@@ -383,5 +398,15 @@ export class SessionHub {
     clearTimeout(s.detachTimer);
     this.sessions.delete(s.id);
     this.metrics.sessionsActive.set(this.sessions.size);
+    const now = Date.now();
+    // Entries go in expiry order (one TTL for all), so expired ones are at the front.
+    for (const [id, e] of this.settled) {
+      if (e.expiresAt > now) break;
+      this.settled.delete(id);
+    }
+    if (!s.console && s.backlog.console.length > 0) {
+      const ttl = (this.timings.consentTimeoutSeconds + this.timings.graceSeconds) * 1000;
+      this.settled.set(s.id, { operatorId: s.operator.id, messages: s.backlog.console, expiresAt: now + ttl });
+    }
   }
 }
