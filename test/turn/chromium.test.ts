@@ -12,6 +12,7 @@ import { type Harness, startTurn } from './harness';
 const CHROMIUM = '/usr/bin/chromium';
 
 interface SessionResult {
+  error?: string;
   localType: string;
   remoteType: string;
   relayProtocol: string;
@@ -87,6 +88,7 @@ describe.skipIf(!existsSync(CHROMIUM))('Chromium data channel through our TURN o
   it('a session longer than the allocation lifetime keeps flowing (Refresh honoured)', async () => {
     const before = h.server.stats().allocationsTotal;
     const r = await session(`turn:127.0.0.1:${h.udpPort}?transport=udp`, 50, 200); // ~10 s > 2 × 4 s
+    expect(r.error).toBeUndefined();
     expect(r.localType).toBe('relay');
     expect(r.aToB).toBe(r.expected);
     expect(r.bToA).toBe(r.expected);
