@@ -36,6 +36,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): { port: number; host: str
           .filter(Boolean)
       : [];
   const publicHost = env.RC_PUBLIC_HOST;
+  const workers = env.RC_TURN_WORKERS ? Number(env.RC_TURN_WORKERS) : 1;
   if (problems.length > 0) throw new Error(`configuration problems:\n  ${problems.join('\n  ')}`);
   return {
     port,
@@ -49,6 +50,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): { port: number; host: str
       externalIPv4: publicHost && isIP(publicHost) === 4 ? publicHost : undefined,
       externalIPv6: publicHost && isIP(publicHost) === 6 ? publicHost : undefined,
       software: 'rc-relay-turn',
+      workers,
     },
   };
 }

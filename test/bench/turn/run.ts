@@ -7,6 +7,7 @@
 // spent per relayed packet (each echoed message is relayed twice: client→peer and peer→client), and
 // the server's RSS. Everything runs on 127.0.0.1 with bounded message counts.
 import { existsSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { parseUclient, run, start } from '../../turn/processes';
 import { cpuMicros, rssKiB } from './proc-stats';
 
@@ -122,70 +123,77 @@ function fmt(n: number, digits = 0): string {
   return Number.isFinite(n) ? n.toFixed(digits) : '-';
 }
 
+function perPacket(s: Sample): number {
+  return s.cpuMicros / (s.sent + s.received);
+}
+
+function describeSample(s: Sample | undefined): string {
+  if (!s || s.sent <= 0) return 'failed'.padEnd(36);
+  const loss = (100 * (s.sent - s.received)) / s.sent;
+  return `${fmt(s.received / s.seconds).padStart(7)} msg/s ${fmt(loss, 2).padStart(5)}% lost ${fmt(perPacket(s), 1).padStart(5)} µs`.padEnd(
+    36,
+  );
+}
+
 async function main(): Promise<void> {
   for (const tool of ['turnutils_uclient', 'turnutils_peer', 'turnserver'])
     if (!existsSync(`/usr/bin/${tool}`)) throw new Error(`${tool} missing: apt-get install -y coturn`);
   process.env.BENCH_PORT = String(OURS_PORT);
   process.env.BENCH_SECRET = SECRET;
+  const loadBefore = loadavg()[0]!;
   const peer = start('turnutils_peer', ['-p', String(PEER_PORT), '-L', '127.0.0.1']);
   await new Promise((r) => setTimeout(r, 300));
-  const results = new Map<string, { best: Map<number, Sample | undefined>; all: Sample[]; rss: number }>();
+  // Both servers run for the whole benchmark and the runs alternate between them, so load from
+  // anything else on the machine falls on both alike.
+  const servers: ServerUnderTest[] = [];
+  const rows: { clients: number; interval: number; ours?: Sample; coturn?: Sample }[] = [];
+  const rss: number[] = [];
   try {
-    for (const launch of [startOurs, startCoturn]) {
-      const server = await launch();
-      const all: Sample[] = [];
-      const best = new Map<number, Sample | undefined>();
-      try {
-        for (const clients of CLIENT_COUNTS) {
-          for (const interval of INTERVALS) {
-            const s = await sample(server, clients, interval);
-            all.push(s);
-            const rate = s.received / s.seconds;
-            process.stdout.write(
-              `${server.name.padEnd(16)} m=${String(clients).padStart(2)} z=${interval}  sent ${s.sent} recv ${s.received} lost ${s.lost}  ${fmt(rate)} msg/s  ${fmt(s.cpuMicros / (s.sent + s.received), 2)} µs CPU/pkt\n`,
-            );
-            const prev = best.get(clients);
-            if (
-              s.lost === 0 &&
-              s.received > 0 &&
-              s.received === s.sent &&
-              (!prev || rate > prev.received / prev.seconds)
-            )
-              best.set(clients, s);
-          }
+    servers.push(await startOurs(), await startCoturn());
+    for (const clients of CLIENT_COUNTS) {
+      for (const interval of INTERVALS) {
+        const row: (typeof rows)[number] = { clients, interval };
+        for (const [i, server] of servers.entries()) {
+          const s = await sample(server, clients, interval);
+          if (i === 0) row.ours = s;
+          else row.coturn = s;
+          process.stdout.write(
+            `${server.name.padEnd(16)} m=${String(clients).padStart(2)} z=${interval}  sent ${s.sent} recv ${s.received}  ${describeSample(s)}\n`,
+          );
         }
-        results.set(server.name, { best, all, rss: rssKiB(server.pid) });
-      } finally {
-        await server.stop();
+        rows.push(row);
       }
     }
+    for (const server of servers) rss.push(rssKiB(server.pid));
   } finally {
+    for (const server of servers) await server.stop();
     await peer.stop();
   }
 
-  const [ours, coturn] = [...results.values()];
-  const names = [...results.keys()];
-  process.stdout.write('\nBest loss-free run per client count (uclient -l 1000 -c, ChannelData, echo peer)\n');
   process.stdout.write(
-    `${'clients'.padEnd(8)}| ${names.map((n) => `${n}: msg/s  relayed pkt/s  µs CPU/pkt`.padEnd(46)).join('| ')}| ratio CPU/pkt (ours/coturn)\n`,
+    `\nturnutils_uclient -l 1000 -c (ChannelData), echo by turnutils_peer, ${MESSAGES} messages per run, all on 127.0.0.1\n`,
   );
-  for (const clients of CLIENT_COUNTS) {
-    const cells = [ours, coturn].map((r) => {
-      const s = r?.best.get(clients);
-      if (!s) return 'no loss-free run'.padEnd(46);
-      const rate = s.received / s.seconds;
-      return `${fmt(rate).padStart(13)}  ${fmt((s.sent + s.received) / s.seconds).padStart(13)}  ${fmt(s.cpuMicros / (s.sent + s.received), 2).padStart(10)}`.padEnd(
-        46,
-      );
-    });
-    const a = ours?.best.get(clients);
-    const b = coturn?.best.get(clients);
-    const ratio = a && b ? a.cpuMicros / (a.sent + a.received) / (b.cpuMicros / (b.sent + b.received)) : Number.NaN;
-    process.stdout.write(`${String(clients).padEnd(8)}| ${cells.join('| ')}| ${fmt(ratio, 2)}\n`);
+  process.stdout.write(
+    `load average before ${fmt(loadBefore, 2)}, after ${fmt(loadavg()[0]!, 2)} (${cpus().length} cores)\n\n`,
+  );
+  process.stdout.write(
+    `${'clients -z'.padEnd(11)}| ${'rc-relay turn'.padEnd(36)}| ${'coturn, 1 relay thread'.padEnd(36)}| CPU/pkt ratio\n`,
+  );
+  for (const r of rows) {
+    const ratio = r.ours && r.coturn ? perPacket(r.ours) / perPacket(r.coturn) : Number.NaN;
+    process.stdout.write(
+      `${`${r.clients} -z ${r.interval}`.padEnd(11)}| ${describeSample(r.ours)}| ${describeSample(r.coturn)}| ${fmt(ratio, 2)}\n`,
+    );
   }
-  process.stdout.write(
-    `\nRSS at end: ${names.map((n) => `${n} ${fmt((results.get(n)?.rss ?? 0) / 1024, 1)} MiB`).join(', ')}\n`,
-  );
+  for (const [i, name] of ['rc-relay turn', 'coturn'].entries()) {
+    const lossFree = rows
+      .map((r) => (i === 0 ? r.ours : r.coturn))
+      .filter((s): s is Sample => !!s && s.sent > 0 && s.received === s.sent);
+    const best = lossFree.sort((a, b) => b.received / b.seconds - a.received / a.seconds)[0];
+    process.stdout.write(
+      `${name}: best loss-free ${best ? `${fmt(best.received / best.seconds)} msg/s = ${fmt((2 * best.received) / best.seconds)} relayed pkt/s (m=${best.clients} -z ${best.interval})` : 'none'}; RSS ${fmt((rss[i] ?? 0) / 1024, 1)} MiB\n`,
+    );
+  }
 }
 
 main().catch((err: unknown) => {

@@ -3,6 +3,7 @@ import type { NonceIssuer } from '../auth/nonce';
 import type { Logger } from '../log';
 import type { ResolvedOptions } from '../options';
 import type { PeerPolicy } from '../policy/peer-policy';
+import type { ShardPool } from '../shard/shard-pool';
 import type { TurnStats } from '../stats';
 import type { TransportAddress } from '../stun/attributes/address';
 import type { MessageBuilder } from '../stun/builder';
@@ -26,6 +27,8 @@ export interface ServerContext {
   readonly families: ReadonlySet<FamilyName>;
   /** The IP to put in XOR-RELAYED-ADDRESS for a relay of this family reached through link. */
   advertisedAddress(family: FamilyName, link: ClientLink): string;
+  /** Relay worker threads that own UDP allocations, when `workers` > 1 (shard/shard-pool.ts). */
+  readonly shards?: ShardPool;
   /** True once close() began: no allocation may be created after that. */
   closing(): boolean;
 }

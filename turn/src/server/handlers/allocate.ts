@@ -47,6 +47,35 @@ export const allocate: Handler = async (ctx, req) => {
     ctx.stats.quotaRefusals++;
     return failure(ErrorCode.AllocationQuotaReached);
   }
+  const seconds = grantedLifetimeSec(ctx.opts, lifetime.present ? lifetime.value : undefined);
+  if (ctx.shards && link.udpListener) {
+    // A worker thread builds and then owns the allocation (shard/shard-pool.ts).
+    const remote = await ctx.shards.allocate({
+      key: link.key,
+      username: req.username,
+      client: link.remote,
+      listener: link.udpListener,
+      family: wanted,
+      advertised: ctx.advertisedAddress(wanted, link),
+      lifetimeSec: seconds,
+      even: evenPort.present,
+      reserveNext: evenPort.present && evenPort.value!.reserveNext,
+      token: token.present ? token.value : undefined,
+    });
+    if (!remote) {
+      ctx.table.finish(link.key, req.username, undefined);
+      ctx.stats.capacityRefusals++;
+      return failure(ErrorCode.InsufficientCapacity);
+    }
+    ctx.table.finishRemote(link.key);
+    const relayedRemote = { address: ctx.advertisedAddress(wanted, link), port: remote.port, family: wanted };
+    return success((b) => {
+      b.add(XorRelayedAddress, relayedRemote);
+      b.add(Lifetime, seconds);
+      if (remote.token) b.add(ReservationToken, remote.token);
+      b.add(XorMappedAddress, link.remote);
+    });
+  }
   let bound: BoundRelay | undefined;
   try {
     bound = token.present
@@ -66,7 +95,6 @@ export const allocate: Handler = async (ctx, req) => {
     return failure(ErrorCode.InsufficientCapacity);
   }
 
-  const seconds = grantedLifetimeSec(ctx.opts, lifetime.present ? lifetime.value : undefined);
   const relayed = { address: ctx.advertisedAddress(wanted, link), port: bound.port, family: wanted };
   const bps = ctx.opts.bandwidthBytesPerSecond;
   const now = Date.now();
