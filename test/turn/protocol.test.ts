@@ -252,6 +252,24 @@ describe('TURN protocol over loopback', () => {
     expect(errorCode(await c.authed(Method.Allocate, (b) => udp17(b).add(ReservationToken, randomBytes(8))))).toBe(508);
   });
 
+  it('permissions per allocation are capped (508), so one client cannot grow server memory', async () => {
+    const c = await client('many-peers');
+    expect(isSuccess(await c.authed(Method.Allocate, udp17))).toBe(true);
+    const peers = (n: number, base: number) =>
+      Array.from({ length: n }, (_, i) => ({
+        address: `10.${base}.${(i >> 8) & 255}.${i & 255}`,
+        port: 9,
+        family: 'IPv4' as const,
+      }));
+    const add = (list: ReturnType<typeof peers>) => (b: MessageBuilder) => {
+      for (const p of list) b.add(XorPeerAddress, p);
+    };
+    expect(errorCode(await c.authed(Method.CreatePermission, add(peers(1025, 1))))).toBe(508);
+    expect(isSuccess(await c.authed(Method.CreatePermission, add(peers(1000, 2))))).toBe(true);
+    expect(errorCode(await c.authed(Method.CreatePermission, add(peers(30, 3))))).toBe(508);
+    await c.authed(Method.Refresh, (m) => m.add(Lifetime, 0));
+  });
+
   it('EVEN-PORT R=1 reserves the next port; RESERVATION-TOKEN claims it', async () => {
     const a = await client('even');
     const b = await client('even2');

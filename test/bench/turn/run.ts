@@ -14,6 +14,9 @@ import { cpuMicros, rssKiB } from './proc-stats';
 const SECRET = 'bench-secret';
 const PEER_PORT = 23480;
 const OURS_PORT = 23478;
+const OURS_SHARDED_PORT = 23678;
+/** Relay worker threads for the sharded variant of our server (0 = leave it out). */
+const WORKERS = Number(process.env.BENCH_WORKERS ?? 2);
 const COTURN_PORT = 23578;
 const CLIENT_COUNTS = (process.env.BENCH_CLIENTS ?? '1,5,20').split(',').map(Number);
 /** uclient -z: per-client send interval in ms; 0 = as fast as uclient can. */
@@ -64,10 +67,17 @@ async function waitFor(check: () => boolean, what: string, timeoutMs = 15_000): 
   }
 }
 
-async function startOurs(): Promise<ServerUnderTest> {
-  const p = start(process.execPath, ['--import', 'tsx', 'test/bench/turn/our-server.ts']);
+async function startOurs(workers: number, port: number, relayPorts: string): Promise<ServerUnderTest> {
+  const env = {
+    ...process.env,
+    BENCH_PORT: String(port),
+    BENCH_SECRET: SECRET,
+    BENCH_WORKERS: String(workers),
+    BENCH_RELAY_PORTS: relayPorts,
+  };
+  const p = start(process.execPath, ['--import', 'tsx', 'test/bench/turn/our-server.ts'], env);
   await waitFor(() => p.output().includes('READY'), 'our server');
-  return { name: 'rc-relay turn', port: OURS_PORT, pid: p.child.pid!, stop: p.stop };
+  return { name: workers === 1 ? 'ours, 1 thread' : `ours, ${workers} workers`, port, pid: p.child.pid!, stop: p.stop };
 }
 
 async function startCoturn(): Promise<ServerUnderTest> {
@@ -138,25 +148,24 @@ function describeSample(s: Sample | undefined): string {
 async function main(): Promise<void> {
   for (const tool of ['turnutils_uclient', 'turnutils_peer', 'turnserver'])
     if (!existsSync(`/usr/bin/${tool}`)) throw new Error(`${tool} missing: apt-get install -y coturn`);
-  process.env.BENCH_PORT = String(OURS_PORT);
-  process.env.BENCH_SECRET = SECRET;
   const loadBefore = loadavg()[0]!;
   const peer = start('turnutils_peer', ['-p', String(PEER_PORT), '-L', '127.0.0.1']);
   await new Promise((r) => setTimeout(r, 300));
-  // Both servers run for the whole benchmark and the runs alternate between them, so load from
-  // anything else on the machine falls on both alike.
+  // All servers run for the whole benchmark and the runs alternate between them, so load from
+  // anything else on the machine falls on each alike.
   const servers: ServerUnderTest[] = [];
-  const rows: { clients: number; interval: number; ours?: Sample; coturn?: Sample }[] = [];
+  const rows: { clients: number; interval: number; samples: Sample[] }[] = [];
   const rss: number[] = [];
   try {
-    servers.push(await startOurs(), await startCoturn());
+    servers.push(await startOurs(1, OURS_PORT, '20000-22999'));
+    if (WORKERS > 1) servers.push(await startOurs(WORKERS, OURS_SHARDED_PORT, '26000-28999'));
+    servers.push(await startCoturn());
     for (const clients of CLIENT_COUNTS) {
       for (const interval of INTERVALS) {
-        const row: (typeof rows)[number] = { clients, interval };
-        for (const [i, server] of servers.entries()) {
+        const row: (typeof rows)[number] = { clients, interval, samples: [] };
+        for (const server of servers) {
           const s = await sample(server, clients, interval);
-          if (i === 0) row.ours = s;
-          else row.coturn = s;
+          row.samples.push(s);
           process.stdout.write(
             `${server.name.padEnd(16)} m=${String(clients).padStart(2)} z=${interval}  sent ${s.sent} recv ${s.received}  ${describeSample(s)}\n`,
           );
@@ -170,6 +179,7 @@ async function main(): Promise<void> {
     await peer.stop();
   }
 
+  const coturnIndex = servers.length - 1;
   process.stdout.write(
     `\nturnutils_uclient -l 1000 -c (ChannelData), echo by turnutils_peer, ${MESSAGES} messages per run, all on 127.0.0.1\n`,
   );
@@ -177,21 +187,25 @@ async function main(): Promise<void> {
     `load average before ${fmt(loadBefore, 2)}, after ${fmt(loadavg()[0]!, 2)} (${cpus().length} cores)\n\n`,
   );
   process.stdout.write(
-    `${'clients -z'.padEnd(11)}| ${'rc-relay turn'.padEnd(36)}| ${'coturn, 1 relay thread'.padEnd(36)}| CPU/pkt ratio\n`,
+    `${'clients -z'.padEnd(11)}| ${servers.map((s) => s.name.padEnd(36)).join('| ')}| CPU/pkt vs coturn\n`,
   );
   for (const r of rows) {
-    const ratio = r.ours && r.coturn ? perPacket(r.ours) / perPacket(r.coturn) : Number.NaN;
+    const coturn = r.samples[coturnIndex];
+    const ratios = r.samples
+      .slice(0, coturnIndex)
+      .map((s) => (coturn ? fmt(perPacket(s) / perPacket(coturn), 2) : '-'))
+      .join(' / ');
     process.stdout.write(
-      `${`${r.clients} -z ${r.interval}`.padEnd(11)}| ${describeSample(r.ours)}| ${describeSample(r.coturn)}| ${fmt(ratio, 2)}\n`,
+      `${`${r.clients} -z ${r.interval}`.padEnd(11)}| ${r.samples.map((s) => describeSample(s)).join('| ')}| ${ratios}\n`,
     );
   }
-  for (const [i, name] of ['rc-relay turn', 'coturn'].entries()) {
+  for (const [i, server] of servers.entries()) {
     const lossFree = rows
-      .map((r) => (i === 0 ? r.ours : r.coturn))
+      .map((r) => r.samples[i])
       .filter((s): s is Sample => !!s && s.sent > 0 && s.received === s.sent);
     const best = lossFree.sort((a, b) => b.received / b.seconds - a.received / a.seconds)[0];
     process.stdout.write(
-      `${name}: best loss-free ${best ? `${fmt(best.received / best.seconds)} msg/s = ${fmt((2 * best.received) / best.seconds)} relayed pkt/s (m=${best.clients} -z ${best.interval})` : 'none'}; RSS ${fmt((rss[i] ?? 0) / 1024, 1)} MiB\n`,
+      `${server.name}: best loss-free ${best ? `${fmt(best.received / best.seconds)} msg/s = ${fmt((2 * best.received) / best.seconds)} relayed pkt/s (m=${best.clients} -z ${best.interval})` : 'none'}; RSS ${fmt((rss[i] ?? 0) / 1024, 1)} MiB\n`,
     );
   }
 }

@@ -5,7 +5,6 @@ import type { ResolvedOptions } from '../options';
 import type { PeerPolicy } from '../policy/peer-policy';
 import type { ShardPool } from '../shard/shard-pool';
 import type { TurnStats } from '../stats';
-import type { TransportAddress } from '../stun/attributes/address';
 import type { MessageBuilder } from '../stun/builder';
 import type { FamilyName } from '../stun/constants';
 import type { StunError } from '../stun/error-codes';
@@ -59,8 +58,4 @@ export const failure = (error: StunError, add?: (b: MessageBuilder) => void): Re
 export function grantedLifetimeSec(opts: ResolvedOptions, requested: number | undefined): number {
   const wanted = Math.min(requested ?? opts.defaultLifetimeSec, opts.maxLifetimeSec);
   return Math.max(wanted, opts.defaultLifetimeSec);
-}
-
-export function sameFamily(a: TransportAddress, family: FamilyName): boolean {
-  return a.family === family;
 }

@@ -50,13 +50,14 @@ export const allocate: Handler = async (ctx, req) => {
   const seconds = grantedLifetimeSec(ctx.opts, lifetime.present ? lifetime.value : undefined);
   if (ctx.shards && link.udpListener) {
     // A worker thread builds and then owns the allocation (shard/shard-pool.ts).
+    const advertised = ctx.advertisedAddress(wanted, link);
     const remote = await ctx.shards.allocate({
       key: link.key,
       username: req.username,
       client: link.remote,
       listener: link.udpListener,
       family: wanted,
-      advertised: ctx.advertisedAddress(wanted, link),
+      advertised,
       lifetimeSec: seconds,
       even: evenPort.present,
       reserveNext: evenPort.present && evenPort.value!.reserveNext,
@@ -68,7 +69,7 @@ export const allocate: Handler = async (ctx, req) => {
       return failure(ErrorCode.InsufficientCapacity);
     }
     ctx.table.finishRemote(link.key);
-    const relayedRemote = { address: ctx.advertisedAddress(wanted, link), port: remote.port, family: wanted };
+    const relayedRemote = { address: advertised, port: remote.port, family: wanted };
     return success((b) => {
       b.add(XorRelayedAddress, relayedRemote);
       b.add(Lifetime, seconds);
