@@ -15,7 +15,7 @@ import type { ServerContext } from '../server/context';
 import { Dispatcher } from '../server/dispatch';
 import type { ClientLink } from '../server/link';
 import { closeQuietly, literalLookup, PortPool, SOCKET_BUFFER_BYTES } from '../server/port-pool';
-import { TokenBucket } from '../server/token-bucket';
+import { allocationBuckets } from '../server/token-bucket';
 import { emptyStats } from '../stats';
 import { encodeChannelData } from '../stun/channel-data';
 import type { AllocateOrder, FromWorker, ToWorker, WorkerInit } from './messages';
@@ -159,8 +159,7 @@ async function allocate(order: AllocateOrder): Promise<void> {
     {
       stats,
       logger,
-      upBucket: Number.isFinite(bps) ? new TokenBucket(bps, now) : undefined,
-      downBucket: Number.isFinite(bps) ? new TokenBucket(bps, now) : undefined,
+      ...allocationBuckets(bps, now),
     },
   );
   table.begin(order.key, order.username, Number.POSITIVE_INFINITY, Number.POSITIVE_INFINITY);

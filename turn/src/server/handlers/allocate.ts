@@ -12,7 +12,7 @@ import { readAttribute } from '../../stun/message';
 import { Allocation } from '../allocation';
 import { failure, grantedLifetimeSec, type Handler, success } from '../context';
 import type { BoundRelay } from '../port-pool';
-import { TokenBucket } from '../token-bucket';
+import { allocationBuckets } from '../token-bucket';
 
 export const allocate: Handler = async (ctx, req) => {
   const { msg, link } = req;
@@ -102,8 +102,7 @@ export const allocate: Handler = async (ctx, req) => {
   const allocation = new Allocation(link, req.username, bound.socket, relayed, seconds * 1000, now, {
     stats: ctx.stats,
     logger: ctx.logger,
-    upBucket: Number.isFinite(bps) ? new TokenBucket(bps, now) : undefined,
-    downBucket: Number.isFinite(bps) ? new TokenBucket(bps, now) : undefined,
+    ...allocationBuckets(bps, now),
   });
   ctx.table.finish(link.key, req.username, allocation);
   ctx.logger.info({ client: link.key, port: bound.port, family: wanted, lifetime: seconds }, 'allocation created');
