@@ -57,10 +57,10 @@ describe.skipIf(!existsSync(CHROMIUM))('Chromium data channel through our TURN o
     if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
-  const session = async (urls: string, messages: number, intervalMs: number) => {
+  const session = async (urls: string, messages: number, intervalMs: number, server: Harness = h) => {
     const page = await context.newPage();
     try {
-      const { username, password } = h.creds('chromium');
+      const { username, password } = server.creds('chromium');
       const args = JSON.stringify({ urls, username, credential: password, messages, intervalMs });
       return (await page.evaluate(`${PAGE_SCRIPT}\nrelaySession(${args})`)) as SessionResult;
     } finally {
@@ -84,6 +84,19 @@ describe.skipIf(!existsSync(CHROMIUM))('Chromium data channel through our TURN o
     },
     30_000,
   );
+
+  it('over UDP with relay worker threads (workers: 2): relay/relay pair, data both ways', async () => {
+    const sharded = await startTurn({ workers: 2 });
+    try {
+      const r = await session(`turn:127.0.0.1:${sharded.udpPort}?transport=udp`, 20, 10, sharded);
+      expect(r.error).toBeUndefined();
+      expect([r.localType, r.remoteType, r.relayProtocol]).toEqual(['relay', 'relay', 'udp']);
+      expect(r.aToB).toBe(r.expected);
+      expect(r.bToA).toBe(r.expected);
+    } finally {
+      await sharded.close();
+    }
+  }, 30_000);
 
   it('a session longer than the allocation lifetime keeps flowing (Refresh honoured)', async () => {
     const before = h.server.stats().allocationsTotal;
