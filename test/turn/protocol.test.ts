@@ -393,6 +393,25 @@ describe('TURN protocol over loopback', () => {
     await good.authed(Method.Refresh, (m) => m.add(Lifetime, 0));
   });
 
+  it('short and empty datagrams from a permitted peer are relayed, not fatal (node-turn crashed on ≤3 bytes)', async () => {
+    const c = await client('tiny-peer');
+    const peer = await udpPeer();
+    const alloc = await c.authed(Method.Allocate, udp17);
+    const relayed = readAttribute(alloc, XorRelayedAddress);
+    const port = relayed.present && relayed.value ? relayed.value.port : 0;
+    await c.authed(Method.ChannelBind, (b) => b.add(ChannelNumber, 0x4100).add(XorPeerAddress, peer.address));
+    const got: number[] = [];
+    c.onIncoming((i) => {
+      if (i.kind === 'channel') got.push(i.data.length);
+    });
+    for (const size of [0, 1, 2, 3]) peer.socket.send(Buffer.alloc(size, 0xff), port, '127.0.0.1');
+    await sleep(150);
+    expect(got.sort()).toEqual([0, 1, 2, 3]);
+    expect(isSuccess(await c.authed(Method.Refresh))).toBe(true);
+    await c.authed(Method.Refresh, (m) => m.add(Lifetime, 0));
+    peer.socket.close();
+  });
+
   it('close() is idempotent and releases the listening port', async () => {
     const t = await startTurn();
     await Promise.all([t.close(), t.close()]);
