@@ -13,6 +13,7 @@ import { type Harness, startTurn } from './harness';
 const CHROMIUM = '/usr/bin/chromium';
 
 interface SessionResult {
+  error?: string;
   localType: string;
   remoteType: string;
   relayProtocol: string;
@@ -57,10 +58,10 @@ describe.skipIf(missingTool(CHROMIUM, 'chromium'))('Chromium data channel throug
     if (profile) rmSync(profile, { recursive: true, force: true });
   });
 
-  const session = async (urls: string, messages: number, intervalMs: number) => {
+  const session = async (urls: string, messages: number, intervalMs: number, server: Harness = h) => {
     const page = await context.newPage();
     try {
-      const { username, password } = h.creds('chromium');
+      const { username, password } = server.creds('chromium');
       const args = JSON.stringify({ urls, username, credential: password, messages, intervalMs });
       return (await page.evaluate(`${PAGE_SCRIPT}\nrelaySession(${args})`)) as SessionResult;
     } finally {
@@ -85,9 +86,23 @@ describe.skipIf(missingTool(CHROMIUM, 'chromium'))('Chromium data channel throug
     30_000,
   );
 
+  it('over UDP with relay worker threads (workers: 2): relay/relay pair, data both ways', async () => {
+    const sharded = await startTurn({ workers: 2 });
+    try {
+      const r = await session(`turn:127.0.0.1:${sharded.udpPort}?transport=udp`, 20, 10, sharded);
+      expect(r.error).toBeUndefined();
+      expect([r.localType, r.remoteType, r.relayProtocol]).toEqual(['relay', 'relay', 'udp']);
+      expect(r.aToB).toBe(r.expected);
+      expect(r.bToA).toBe(r.expected);
+    } finally {
+      await sharded.close();
+    }
+  }, 30_000);
+
   it('a session longer than the allocation lifetime keeps flowing (Refresh honoured)', async () => {
     const before = h.server.stats().allocationsTotal;
     const r = await session(`turn:127.0.0.1:${h.udpPort}?transport=udp`, 50, 200); // ~10 s > 2 × 4 s
+    expect(r.error).toBeUndefined();
     expect(r.localType).toBe('relay');
     expect(r.aToB).toBe(r.expected);
     expect(r.bToA).toBe(r.expected);

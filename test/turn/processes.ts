@@ -34,8 +34,9 @@ export function run(cmd: string, args: string[], timeoutMs: number): Promise<Fin
 export function start(
   cmd: string,
   args: string[],
+  env: NodeJS.ProcessEnv = process.env,
 ): { child: ChildProcess; stop: () => Promise<void>; output: () => string } {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   let out = '';
   child.stdout?.on('data', (d) => {
     out += d;

@@ -252,6 +252,24 @@ describe('TURN protocol over loopback', () => {
     expect(errorCode(await c.authed(Method.Allocate, (b) => udp17(b).add(ReservationToken, randomBytes(8))))).toBe(508);
   });
 
+  it('permissions per allocation are capped (508), so one client cannot grow server memory', async () => {
+    const c = await client('many-peers');
+    expect(isSuccess(await c.authed(Method.Allocate, udp17))).toBe(true);
+    const peers = (n: number, base: number) =>
+      Array.from({ length: n }, (_, i) => ({
+        address: `10.${base}.${(i >> 8) & 255}.${i & 255}`,
+        port: 9,
+        family: 'IPv4' as const,
+      }));
+    const add = (list: ReturnType<typeof peers>) => (b: MessageBuilder) => {
+      for (const p of list) b.add(XorPeerAddress, p);
+    };
+    expect(errorCode(await c.authed(Method.CreatePermission, add(peers(1025, 1))))).toBe(508);
+    expect(isSuccess(await c.authed(Method.CreatePermission, add(peers(1000, 2))))).toBe(true);
+    expect(errorCode(await c.authed(Method.CreatePermission, add(peers(30, 3))))).toBe(508);
+    await c.authed(Method.Refresh, (m) => m.add(Lifetime, 0));
+  });
+
   it('EVEN-PORT R=1 reserves the next port; RESERVATION-TOKEN claims it', async () => {
     const a = await client('even');
     const b = await client('even2');
@@ -373,6 +391,25 @@ describe('TURN protocol over loopback', () => {
     expect(isSuccess(await tcp.authed(Method.Allocate, udp17))).toBe(true);
     expect(h.server.stats().malformed).toBeGreaterThan(100);
     await good.authed(Method.Refresh, (m) => m.add(Lifetime, 0));
+  });
+
+  it('short and empty datagrams from a permitted peer are relayed, not fatal (node-turn crashed on ≤3 bytes)', async () => {
+    const c = await client('tiny-peer');
+    const peer = await udpPeer();
+    const alloc = await c.authed(Method.Allocate, udp17);
+    const relayed = readAttribute(alloc, XorRelayedAddress);
+    const port = relayed.present && relayed.value ? relayed.value.port : 0;
+    await c.authed(Method.ChannelBind, (b) => b.add(ChannelNumber, 0x4100).add(XorPeerAddress, peer.address));
+    const got: number[] = [];
+    c.onIncoming((i) => {
+      if (i.kind === 'channel') got.push(i.data.length);
+    });
+    for (const size of [0, 1, 2, 3]) peer.socket.send(Buffer.alloc(size, 0xff), port, '127.0.0.1');
+    await sleep(150);
+    expect(got.sort()).toEqual([0, 1, 2, 3]);
+    expect(isSuccess(await c.authed(Method.Refresh))).toBe(true);
+    await c.authed(Method.Refresh, (m) => m.add(Lifetime, 0));
+    peer.socket.close();
   });
 
   it('close() is idempotent and releases the listening port', async () => {

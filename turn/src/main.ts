@@ -25,9 +25,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv): { port: number; host: str
   const port = env.RC_PORT ? Number(env.RC_PORT) : 3478;
   if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`RC_PORT is not a port: ${env.RC_PORT}`);
   if (!env.RC_TURN_SECRET) problems.push('RC_TURN_SECRET is required when TURN runs alone');
-  const range = (env.RC_RELAY_PORTS ?? '49152-65535').split('-').map(Number);
-  if (range.length !== 2 || range.some((n) => !Number.isInteger(n)))
-    problems.push(`RC_RELAY_PORTS must look like 49152-65535, got ${env.RC_RELAY_PORTS}`);
+  const rangeText = env.RC_RELAY_PORTS ?? '49152-65535';
+  const rangeMatch = /^(\d{1,5})-(\d{1,5})$/.exec(rangeText.trim());
+  if (!rangeMatch) problems.push(`RC_RELAY_PORTS must look like 49152-65535, got ${rangeText}`);
+  const range = rangeMatch ? [Number(rangeMatch[1]), Number(rangeMatch[2])] : [0, 0];
   const list = (v: string | undefined) =>
     v
       ? v
@@ -36,6 +37,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): { port: number; host: str
           .filter(Boolean)
       : [];
   const publicHost = env.RC_PUBLIC_HOST;
+  const workers = env.RC_TURN_WORKERS ? Number(env.RC_TURN_WORKERS) : 1;
   if (problems.length > 0) throw new Error(`configuration problems:\n  ${problems.join('\n  ')}`);
   return {
     port,
@@ -49,6 +51,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): { port: number; host: str
       externalIPv4: publicHost && isIP(publicHost) === 4 ? publicHost : undefined,
       externalIPv6: publicHost && isIP(publicHost) === 6 ? publicHost : undefined,
       software: 'rc-relay-turn',
+      workers,
     },
   };
 }

@@ -26,7 +26,10 @@ export interface TurnOptions {
   nonceLifetimeSec?: number;
   software?: string;
   logger?: Logger;
-  /** Reserved for sharding relay sockets over worker threads; only 1 is implemented (see README). */
+  /**
+   * Relay worker threads owning UDP allocations (default 1 = everything on the calling thread).
+   * See shard/shard-pool.ts and README "Using both cores"; TCP/TLS allocations stay on the main thread.
+   */
   workers?: number;
 }
 
@@ -49,6 +52,7 @@ export interface ResolvedOptions {
   nonceLifetimeSec: number;
   software: string | undefined;
   logger: Logger;
+  workers: number;
 }
 
 export function resolveOptions(o: TurnOptions): ResolvedOptions {
@@ -96,9 +100,11 @@ export function resolveOptions(o: TurnOptions): ResolvedOptions {
     nonceLifetimeSec: positive('nonceLifetimeSec', o.nonceLifetimeSec, 600),
     software: o.software,
     logger: o.logger ?? noopLogger,
+    workers: o.workers ?? 1,
   };
   if (resolved.defaultLifetimeSec > resolved.maxLifetimeSec) problems.push('defaultLifetimeSec exceeds maxLifetimeSec');
-  if (o.workers !== undefined && o.workers !== 1) problems.push('workers: only 1 is supported (see turn/README.md)');
+  if (!Number.isInteger(resolved.workers) || resolved.workers < 1 || resolved.workers > 64)
+    problems.push(`workers must be an integer from 1 to 64, got ${o.workers}`);
   if (problems.length > 0) throw new Error(`invalid TURN options:\n  ${problems.join('\n  ')}`);
   return resolved;
 }

@@ -16,6 +16,7 @@ import type { ClientLink } from './server/link';
 import { closeQuietly, literalLookup, PortPool, SOCKET_BUFFER_BYTES } from './server/port-pool';
 import { StreamConnection } from './server/stream-connection';
 import { UdpEndpoint } from './server/udp-endpoint';
+import { ShardPool } from './shard/shard-pool';
 import { emptyStats, type TurnStats } from './stats';
 import type { FamilyName } from './stun/constants';
 
@@ -32,6 +33,7 @@ export class TurnServer {
   private readonly streams = new Set<StreamConnection>();
   private readonly sweeper: NodeJS.Timeout;
   private closing: Promise<void> | undefined;
+  private readonly shards: ShardPool | undefined;
 
   constructor(options: TurnOptions) {
     this.opts = resolveOptions(options);
@@ -39,12 +41,18 @@ export class TurnServer {
     const bindAddress = (family: FamilyName) => this.opts.relayBindAddress ?? (family === 'IPv4' ? '0.0.0.0' : '::');
     this.pool = new PortPool(this.opts.relayPortRange, bindAddress);
     this.table = new AllocationTable(this.pool, this.counters, this.logger);
+    const nonces = new NonceIssuer(this.opts.nonceLifetimeSec);
+    this.shards =
+      this.opts.workers > 1
+        ? new ShardPool(this.opts.workers, this.opts, nonces.key, this.table, this.logger)
+        : undefined;
     const ctx: ServerContext = {
       opts: this.opts,
       stats: this.counters,
       logger: this.logger,
       policy: new PeerPolicy({ denyPeers: this.opts.denyPeers, allowPeers: this.opts.allowPeers }),
-      nonces: new NonceIssuer(this.opts.nonceLifetimeSec),
+      nonces,
+      shards: this.shards,
       pool: this.pool,
       table: this.table,
       families: relayFamilies(this.opts.relayBindAddress),
@@ -62,6 +70,8 @@ export class TurnServer {
     const socket = dgram.createSocket({
       type: v6 ? 'udp6' : 'udp4',
       ipv6Only: false,
+      // Relay workers bind client-connected sockets on this port (shard/shard-pool.ts).
+      reuseAddr: this.shards !== undefined,
       lookup: literalLookup,
       recvBufferSize: SOCKET_BUFFER_BYTES,
       sendBufferSize: SOCKET_BUFFER_BYTES,
@@ -107,7 +117,8 @@ export class TurnServer {
   }
 
   stats(): TurnStats {
-    return { ...this.counters, allocationsActive: this.table.size };
+    const snapshot = { ...this.counters, allocationsActive: this.table.size };
+    return this.shards ? this.shards.addTo(snapshot) : snapshot;
   }
 
   /** Idempotent: closes every allocation, relay socket, reservation, listener, stream and timer. */
@@ -116,6 +127,7 @@ export class TurnServer {
       clearInterval(this.sweeper);
       this.table.closeAll('server closing');
       this.pool.close();
+      await this.shards?.close();
       for (const conn of [...this.streams]) conn.close();
       await Promise.all(
         this.udp.map(

@@ -23,11 +23,24 @@ async function relaySession(args) {
   await b.setRemoteDescription(a.localDescription);
   await b.setLocalDescription(await b.createAnswer());
   await a.setRemoteDescription(b.localDescription);
-  const chB = await dcB;
-  await new Promise((resolve) => {
-    if (dcA.readyState === 'open') resolve();
-    else dcA.onopen = () => resolve();
-  });
+  // Give ICE 10 s; a failure then reports the ICE state instead of hanging the test.
+  const opened = await Promise.race([
+    Promise.all([
+      dcB,
+      new Promise((resolve) => {
+        if (dcA.readyState === 'open') resolve();
+        else dcA.onopen = () => resolve();
+      }),
+    ]).then(([channel]) => channel),
+    new Promise((resolve) => setTimeout(() => resolve(undefined), 10_000)),
+  ]);
+  if (!opened) {
+    const state = a.iceConnectionState;
+    a.close();
+    b.close();
+    return { error: `data channel did not open, ICE state ${state}` };
+  }
+  const chB = opened;
   let aToB = 0;
   let bToA = 0;
   chB.onmessage = (e) => {

@@ -6,9 +6,11 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 export type NonceCheck = 'valid' | 'stale' | 'invalid';
 
 export class NonceIssuer {
-  private readonly key = randomBytes(32);
-
-  constructor(private readonly lifetimeSec: number) {}
+  constructor(
+    private readonly lifetimeSec: number,
+    /** Shared with relay worker threads so a nonce issued by one thread is valid in all. */
+    readonly key: Buffer = randomBytes(32),
+  ) {}
 
   issue(client: string, nowMs = Date.now()): string {
     const expiry = Math.floor(nowMs / 1000) + this.lifetimeSec;

@@ -12,11 +12,14 @@ export class AllocationTable {
   private readonly perUser = new Map<string, number>();
   private pendingTotal = 0;
   private readonly pendingKeys = new Set<string>();
+  /** Allocations owned by relay worker threads (shard/), counted here for the quotas only. */
+  private remote = 0;
 
   constructor(
-    private readonly pool: PortPool,
+    private readonly pool: Pick<PortPool, 'release'>,
     private readonly stats: TurnStats,
     private readonly logger: Logger,
+    private readonly onDelete?: (allocation: Allocation) => void,
   ) {}
 
   get(key: string): Allocation | undefined {
@@ -24,7 +27,7 @@ export class AllocationTable {
   }
 
   get size(): number {
-    return this.byKey.size;
+    return this.byKey.size + this.remote;
   }
 
   values(): IterableIterator<Allocation> {
@@ -39,7 +42,7 @@ export class AllocationTable {
   begin(key: string, username: string, maxPerUser: number, maxTotal: number): boolean {
     const user = quotaUser(username);
     const mine = this.perUser.get(user) ?? 0;
-    if (mine >= maxPerUser || this.byKey.size + this.pendingTotal >= maxTotal) return false;
+    if (mine >= maxPerUser || this.size + this.pendingTotal >= maxTotal) return false;
     this.perUser.set(user, mine + 1);
     this.pendingTotal++;
     this.pendingKeys.add(key);
@@ -56,7 +59,23 @@ export class AllocationTable {
     }
     this.byKey.set(key, allocation);
     this.stats.allocationsTotal++;
-    this.stats.allocationsActive = this.byKey.size;
+    this.stats.allocationsActive = this.size;
+  }
+
+  /** Ends an Allocate whose allocation a relay worker thread now owns. */
+  finishRemote(key: string): void {
+    this.pendingTotal--;
+    this.pendingKeys.delete(key);
+    this.remote++;
+    this.stats.allocationsTotal++;
+    this.stats.allocationsActive = this.size;
+  }
+
+  /** A worker-owned allocation ended: its quota is free again. */
+  releaseRemote(username: string): void {
+    this.remote--;
+    this.decrement(quotaUser(username));
+    this.stats.allocationsActive = this.size;
   }
 
   /** Deletes (LIFETIME 0, expiry, connection closed): closes the relay socket so nothing is relayed after. */
@@ -66,7 +85,8 @@ export class AllocationTable {
     this.byKey.delete(allocation.link.key);
     this.decrement(quotaUser(allocation.username));
     this.pool.release(allocation.relayed.port, allocation.relay);
-    this.stats.allocationsActive = this.byKey.size;
+    this.stats.allocationsActive = this.size;
+    this.onDelete?.(allocation);
     this.logger.debug({ client: allocation.link.key, port: allocation.relayed.port, reason }, 'allocation deleted');
   }
 

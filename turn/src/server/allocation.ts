@@ -33,6 +33,9 @@ export interface Channel {
   expiresAt: number;
 }
 
+/** Peers one allocation may hold permissions for; beyond it CreatePermission/ChannelBind get 508 (RFC 8656 §9.2). */
+export const MAX_PERMISSIONS = 1024;
+
 /** RFC 8656 §12: after a channel expires, neither its number nor its peer may be rebound elsewhere for 5 minutes. */
 export const CHANNEL_QUARANTINE_MS = 300_000;
 

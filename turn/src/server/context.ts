@@ -3,8 +3,8 @@ import type { NonceIssuer } from '../auth/nonce';
 import type { Logger } from '../log';
 import type { ResolvedOptions } from '../options';
 import type { PeerPolicy } from '../policy/peer-policy';
+import type { ShardPool } from '../shard/shard-pool';
 import type { TurnStats } from '../stats';
-import type { TransportAddress } from '../stun/attributes/address';
 import type { MessageBuilder } from '../stun/builder';
 import type { FamilyName } from '../stun/constants';
 import type { StunError } from '../stun/error-codes';
@@ -26,6 +26,8 @@ export interface ServerContext {
   readonly families: ReadonlySet<FamilyName>;
   /** The IP to put in XOR-RELAYED-ADDRESS for a relay of this family reached through link. */
   advertisedAddress(family: FamilyName, link: ClientLink): string;
+  /** Relay worker threads that own UDP allocations, when `workers` > 1 (shard/shard-pool.ts). */
+  readonly shards?: ShardPool;
   /** True once close() began: no allocation may be created after that. */
   closing(): boolean;
 }
@@ -56,8 +58,4 @@ export const failure = (error: StunError, add?: (b: MessageBuilder) => void): Re
 export function grantedLifetimeSec(opts: ResolvedOptions, requested: number | undefined): number {
   const wanted = Math.min(requested ?? opts.defaultLifetimeSec, opts.maxLifetimeSec);
   return Math.max(wanted, opts.defaultLifetimeSec);
-}
-
-export function sameFamily(a: TransportAddress, family: FamilyName): boolean {
-  return a.family === family;
 }

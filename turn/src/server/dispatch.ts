@@ -167,8 +167,10 @@ export class Dispatcher {
       fingerprint: findAttribute(msg, Attr.Fingerprint) !== undefined,
     });
     if (msg.method === Method.Allocate && reply.kind === 'success') {
+      const id = msg.transactionId.toString('hex');
       const allocation = this.ctx.table.get(link.key);
-      if (allocation) allocation.allocateTransaction = { id: msg.transactionId.toString('hex'), response };
+      if (allocation) allocation.allocateTransaction = { id, response };
+      else this.ctx.shards?.remember(link.key, id, response);
     }
     link.send(response);
   }

@@ -12,7 +12,15 @@ export interface ClientLink {
   readonly localAddress: string | undefined;
   /** Unique per 5-tuple: the allocation key (RFC 8656 §2.2). */
   readonly key: string;
+  /** For UDP: the listening socket's address, so a relay worker can bind a socket connected to this client. */
+  readonly udpListener?: UdpListenerAddress;
   send(message: Buffer): void;
   /** ChannelData toward the client, padded on streams (RFC 8656 §12.5). */
   sendChannelData(channel: number, data: Buffer): void;
+}
+
+export interface UdpListenerAddress {
+  type: 'udp4' | 'udp6';
+  address: string;
+  port: number;
 }

@@ -11,6 +11,8 @@ import type { AllocationTable } from './allocation-table';
 import type { Dispatcher } from './dispatch';
 import type { ClientLink, ClientTransport } from './link';
 
+/** A connection idle this long without an allocation is closed, so idle sockets cannot pile up. */
+export const IDLE_WITHOUT_ALLOCATION_MS = 60_000;
 /** Relay data is dropped, not queued, past this much unsent output (a slow reader must not grow memory). */
 const MAX_QUEUED_BYTES = 1024 * 1024;
 let connectionCounter = 0;
@@ -41,6 +43,13 @@ export class StreamConnection implements ClientLink {
     socket.on('end', () => this.end());
     // The sniffer paused the stream; an explicit pause survives adding a 'data' listener.
     socket.resume();
+    const timeouts = socket as Duplex & { setTimeout?: (ms: number, cb: () => void) => void };
+    timeouts.setTimeout?.(IDLE_WITHOUT_ALLOCATION_MS, () => {
+      if (!this.table.get(this.key)) {
+        logger.debug({ client: this.key }, 'closing idle stream without allocation');
+        this.close();
+      }
+    });
   }
 
   send(message: Buffer): void {

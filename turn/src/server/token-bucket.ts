@@ -23,3 +23,12 @@ export class TokenBucket {
     return true;
   }
 }
+
+/** One bucket per direction for an allocation, or none when the cap is unlimited. */
+export function allocationBuckets(
+  bytesPerSecond: number,
+  now: number,
+): { upBucket: TokenBucket | undefined; downBucket: TokenBucket | undefined } {
+  if (!Number.isFinite(bytesPerSecond)) return { upBucket: undefined, downBucket: undefined };
+  return { upBucket: new TokenBucket(bytesPerSecond, now), downBucket: new TokenBucket(bytesPerSecond, now) };
+}

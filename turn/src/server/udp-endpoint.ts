@@ -1,19 +1,21 @@
-// One listening UDP socket (RFC 8656 §3.1 "UDP to the server"): demultiplexes ChannelData (first two
-// bits 01, RFC 8656 §12) onto its allocation on the fast path, and STUN to the dispatcher.
+// One listening UDP socket (RFC 8656 §3.1 "UDP to the server"): ChannelData goes to its allocation on
+// the fast path, STUN to the dispatcher.
 import type dgram from 'node:dgram';
 import type { Logger } from '../log';
 import type { TurnStats } from '../stats';
 import { encodeChannelData } from '../stun/channel-data';
 import { isWildcard, unmapAddress } from './address-util';
 import type { AllocationTable } from './allocation-table';
+import { handleClientDatagram } from './client-datagram';
 import type { Dispatcher } from './dispatch';
-import type { ClientLink } from './link';
+import type { ClientLink, UdpListenerAddress } from './link';
 
 let endpointCounter = 0;
 
 export class UdpEndpoint {
   private readonly id = ++endpointCounter;
   private readonly localAddress: string | undefined;
+  private readonly listener: UdpListenerAddress;
 
   constructor(
     readonly socket: dgram.Socket,
@@ -23,6 +25,11 @@ export class UdpEndpoint {
     logger: Logger,
   ) {
     const bound = socket.address().address;
+    this.listener = {
+      type: socket.address().family === 'IPv6' ? 'udp6' : 'udp4',
+      address: bound,
+      port: socket.address().port,
+    };
     this.localAddress = isWildcard(bound) ? undefined : unmapAddress(bound, 0).address;
     socket.on('message', (msg, rinfo) => this.onMessage(msg, rinfo));
     // Send errors to one client (ENOBUFS, EMSGSIZE) must not take the listener down.
@@ -30,21 +37,9 @@ export class UdpEndpoint {
   }
 
   private onMessage(msg: Buffer, rinfo: dgram.RemoteInfo): void {
-    if (msg.length < 4) {
-      this.stats.malformed++;
-      return;
-    }
-    const top = msg[0]! & 0xc0;
-    if (top === 0x40) {
-      // RFC 8656 §12.6: ChannelData for an unknown allocation or channel is silently discarded.
-      this.table.get(this.key(rinfo.address, rinfo.port))?.channelDataFromClient(msg, Date.now());
-      return;
-    }
-    if (top !== 0) {
-      this.stats.malformed++;
-      return;
-    }
-    this.dispatcher.handle(msg, this.link(rinfo.address, rinfo.port));
+    const key = this.key(rinfo.address, rinfo.port);
+    const allocation = (msg[0]! & 0xc0) === 0x40 ? this.table.get(key) : undefined;
+    handleClientDatagram(msg, allocation, () => this.link(rinfo.address, rinfo.port), this.dispatcher, this.stats);
   }
 
   private key(address: string, port: number): string {
@@ -58,6 +53,7 @@ export class UdpEndpoint {
       remote: unmapAddress(address, port),
       localAddress: this.localAddress,
       key: this.key(address, port),
+      udpListener: this.listener,
       send: (message) => socket.send(message, port, address),
       sendChannelData: (channel, data) => socket.send(encodeChannelData(channel, data, false), port, address),
     };

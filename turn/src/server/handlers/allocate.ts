@@ -12,7 +12,7 @@ import { readAttribute } from '../../stun/message';
 import { Allocation } from '../allocation';
 import { failure, grantedLifetimeSec, type Handler, success } from '../context';
 import type { BoundRelay } from '../port-pool';
-import { TokenBucket } from '../token-bucket';
+import { allocationBuckets } from '../token-bucket';
 
 export const allocate: Handler = async (ctx, req) => {
   const { msg, link } = req;
@@ -47,6 +47,36 @@ export const allocate: Handler = async (ctx, req) => {
     ctx.stats.quotaRefusals++;
     return failure(ErrorCode.AllocationQuotaReached);
   }
+  const seconds = grantedLifetimeSec(ctx.opts, lifetime.present ? lifetime.value : undefined);
+  if (ctx.shards && link.udpListener) {
+    // A worker thread builds and then owns the allocation (shard/shard-pool.ts).
+    const advertised = ctx.advertisedAddress(wanted, link);
+    const remote = await ctx.shards.allocate({
+      key: link.key,
+      username: req.username,
+      client: link.remote,
+      listener: link.udpListener,
+      family: wanted,
+      advertised,
+      lifetimeSec: seconds,
+      even: evenPort.present,
+      reserveNext: evenPort.present && evenPort.value!.reserveNext,
+      token: token.present ? token.value : undefined,
+    });
+    if (!remote) {
+      ctx.table.finish(link.key, req.username, undefined);
+      ctx.stats.capacityRefusals++;
+      return failure(ErrorCode.InsufficientCapacity);
+    }
+    ctx.table.finishRemote(link.key);
+    const relayedRemote = { address: advertised, port: remote.port, family: wanted };
+    return success((b) => {
+      b.add(XorRelayedAddress, relayedRemote);
+      b.add(Lifetime, seconds);
+      if (remote.token) b.add(ReservationToken, remote.token);
+      b.add(XorMappedAddress, link.remote);
+    });
+  }
   let bound: BoundRelay | undefined;
   try {
     bound = token.present
@@ -66,15 +96,13 @@ export const allocate: Handler = async (ctx, req) => {
     return failure(ErrorCode.InsufficientCapacity);
   }
 
-  const seconds = grantedLifetimeSec(ctx.opts, lifetime.present ? lifetime.value : undefined);
   const relayed = { address: ctx.advertisedAddress(wanted, link), port: bound.port, family: wanted };
   const bps = ctx.opts.bandwidthBytesPerSecond;
   const now = Date.now();
   const allocation = new Allocation(link, req.username, bound.socket, relayed, seconds * 1000, now, {
     stats: ctx.stats,
     logger: ctx.logger,
-    upBucket: Number.isFinite(bps) ? new TokenBucket(bps, now) : undefined,
-    downBucket: Number.isFinite(bps) ? new TokenBucket(bps, now) : undefined,
+    ...allocationBuckets(bps, now),
   });
   ctx.table.finish(link.key, req.username, allocation);
   ctx.logger.info({ client: link.key, port: bound.port, family: wanted, lifetime: seconds }, 'allocation created');

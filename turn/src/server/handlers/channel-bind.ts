@@ -5,6 +5,7 @@ import { XorPeerAddress } from '../../stun/attributes/xor-address';
 import { isChannelNumber } from '../../stun/channel-data';
 import { ErrorCode } from '../../stun/error-codes';
 import { readAttribute } from '../../stun/message';
+import { MAX_PERMISSIONS } from '../allocation';
 import { failure, type Handler, success } from '../context';
 
 export const channelBind: Handler = (ctx, req) => {
@@ -43,6 +44,8 @@ export const channelBind: Handler = (ctx, req) => {
     );
     return failure(ErrorCode.BadRequest);
   }
+  if (!allocation.permissions.has(address.address) && allocation.permissions.size >= MAX_PERMISSIONS)
+    return failure(ErrorCode.InsufficientCapacity);
   const permission = allocation.installPermission(address.address, ctx.opts.permissionLifetimeSec * 1000, req.now);
   allocation.bindChannel(number.value, address, permission, ctx.opts.channelLifetimeSec * 1000, req.now);
   return success();

@@ -2,6 +2,7 @@
 import { XorPeerAddress } from '../../stun/attributes/xor-address';
 import { ErrorCode } from '../../stun/error-codes';
 import { readAllAttributes } from '../../stun/message';
+import { MAX_PERMISSIONS } from '../allocation';
 import { failure, type Handler, success } from '../context';
 
 export const createPermission: Handler = (ctx, req) => {
@@ -17,6 +18,8 @@ export const createPermission: Handler = (ctx, req) => {
       return failure(ErrorCode.Forbidden);
     }
   }
+  const fresh = new Set(peers.map((p) => p!.address).filter((ip) => !allocation.permissions.has(ip)));
+  if (allocation.permissions.size + fresh.size > MAX_PERMISSIONS) return failure(ErrorCode.InsufficientCapacity);
   const lifetimeMs = ctx.opts.permissionLifetimeSec * 1000;
   for (const peer of peers) allocation.installPermission(peer!.address, lifetimeMs, req.now);
   return success();

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { configFromEnv } from './main';
+
+describe('standalone configuration from the environment', () => {
+  it('requires RC_TURN_SECRET and lists every problem at once', () => {
+    expect(() => configFromEnv({ RC_PORT: 'x', RC_RELAY_PORTS: '5-' })).toThrow(
+      /RC_PORT is not a port[\s\S]*RC_TURN_SECRET is required[\s\S]*RC_RELAY_PORTS/,
+    );
+  });
+
+  it('maps the variables onto TurnOptions', () => {
+    const c = configFromEnv({
+      RC_TURN_SECRET: 's',
+      RC_PORT: '8443',
+      RC_HOST: '127.0.0.1',
+      RC_RELAY_PORTS: '50000-50100',
+      RC_TURN_DENY_PEERS: '10.0.0.0/8, 192.168.0.0/16',
+      RC_TURN_ALLOW_PEERS: '10.1.0.0/16',
+      RC_PUBLIC_HOST: '203.0.113.7',
+      RC_TURN_WORKERS: '2',
+    });
+    expect(c.port).toBe(8443);
+    expect(c.host).toBe('127.0.0.1');
+    expect(c.turn).toMatchObject({
+      secret: 's',
+      relayPortRange: [50000, 50100],
+      denyPeers: ['10.0.0.0/8', '192.168.0.0/16'],
+      allowPeers: ['10.1.0.0/16'],
+      externalIPv4: '203.0.113.7',
+      externalIPv6: undefined,
+      workers: 2,
+    });
+  });
+
+  it('defaults to port 3478 and the full dynamic relay range; a host name is not an external IP', () => {
+    const c = configFromEnv({ RC_TURN_SECRET: 's', RC_PUBLIC_HOST: 'relay.example.org' });
+    expect(c.port).toBe(3478);
+    expect(c.turn.relayPortRange).toEqual([49152, 65535]);
+    expect(c.turn.externalIPv4).toBeUndefined();
+  });
+});
