@@ -1,6 +1,3 @@
-// workers > 1: UDP allocations are built and then served by relay worker threads (turn/src/shard).
-// The client must not notice: same answers, same relaying, quotas still global.
-import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChannelNumber } from '../../turn/src/stun/attributes/channel-number';
 import { Lifetime } from '../../turn/src/stun/attributes/lifetime';
@@ -9,6 +6,7 @@ import { XorPeerAddress, XorRelayedAddress } from '../../turn/src/stun/attribute
 import { encodeChannelData } from '../../turn/src/stun/channel-data';
 import { Method } from '../../turn/src/stun/constants';
 import { readAttribute } from '../../turn/src/stun/message';
+import { missingTool } from '../support/system';
 import { type Harness, SECRET, startTurn } from './harness';
 import { freeUdpPort, parseUclient, run, start } from './processes';
 import { errorCode, isSuccess, sleep, TurnTestClient, udpPeer } from './turn-client';
@@ -61,7 +59,7 @@ describe('relay worker threads (workers: 2)', () => {
     }
   });
 
-  it.skipIf(!existsSync('/usr/bin/turnutils_uclient'))(
+  it.skipIf(missingTool('/usr/bin/turnutils_uclient', 'coturn'))(
     'turnutils_uclient: every message delivered, channels and indications',
     async () => {
       const many = await startTurn({ workers: 2 });
