@@ -69,7 +69,13 @@ describe('signalling sockets', () => {
         payload: { kind: 'offer', sdp: 'x'.repeat(70_000) },
       }),
     );
-    expect((await con.closed).code).toBe(1009);
+    // The relay answers the frame header with close 1009; if the client is still writing the
+    // payload when the relay drops the connection, the kernel resets it and the client sees 1006.
+    const { code } = await con.closed;
+    if (code !== 1009) {
+      expect(code).toBe(1006);
+      expect(con.lastError?.code).toBe('ECONNRESET');
+    }
     const next = await new TestConsole(admin).connect();
     const ref = next.send({ type: 'session.attach', sessionId: 's_nope' });
     expect((await next.inbox.wait('error', (e) => e.ref === ref)).code).toBe('session_not_found');

@@ -62,12 +62,17 @@ abstract class TestPeer<M extends Msg> {
   ws!: WebSocket;
   readonly inbox = new Inbox<M>();
   closed: Promise<{ code: number; reason: string }> = Promise.resolve({ code: 0, reason: '' });
+  /** The last socket error (e.g. ECONNRESET when the relay cut the connection mid-frame). */
+  lastError: NodeJS.ErrnoException | undefined;
 
   protected open(url: string, ca: string, opts: WebSocket.ClientOptions, protocols?: string[]): Promise<void> {
     this.ws = new WebSocket(url, protocols, { ca, ...opts });
     this.closed = new Promise((resolve) =>
       this.ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() })),
     );
+    this.ws.on('error', (err) => {
+      this.lastError = err;
+    });
     this.ws.on('message', (data) => {
       const r = this.decode(data as Buffer);
       if (!r.ok) throw new Error(`relay sent an invalid message: ${r.message}`);

@@ -8,36 +8,11 @@ import type { RelayMetrics } from '../metrics';
 import { type DeviceRecord, newId, type Store } from '../store';
 import type { AgentPeer, ConsolePeer, OperatorScope } from './peers';
 import type { Presence } from './presence';
-
-type Outgoing = { type: string } & Record<string, unknown>;
-type Side = 'agent' | 'console';
-const BACKLOG_LIMIT = 64;
-
-interface Session {
-  id: string;
-  deviceId: string;
-  operator: { id: string; username: string };
-  mode: SessionMode;
-  transport: SessionTransport;
-  state: 'pending' | 'accepted';
-  agent: AgentPeer | null;
-  console: ConsolePeer | null;
-  /** Messages for a side whose socket is momentarily gone (reconnect within the grace period). */
-  backlog: Record<Side, Outgoing[]>;
-  consentTimer?: NodeJS.Timeout | undefined;
-  detachTimer?: NodeJS.Timeout | undefined;
-}
+import { BACKLOG_LIMIT, newSession, type Outgoing, type Session, type Settled, type Side } from './session-record';
 
 export interface SessionTimings {
   consentTimeoutSeconds: number;
   graceSeconds: number;
-}
-
-/** What a console that attaches after its session already settled still has to hear. */
-interface Settled {
-  operatorId: string;
-  messages: Outgoing[];
-  expiresAt: number;
 }
 
 export class SessionHub {
@@ -71,17 +46,14 @@ export class SessionHub {
     const consentSeconds = policy.consentTimeoutSeconds;
     const { id, ticket } = this.issue(op, device, mode, 'internet', Math.ceil(consentSeconds) + 30, 'pending');
     const iceServers = iceServersFor(id);
-    const s: Session = {
+    const s = newSession({
       id,
       deviceId: device.id,
       operator: { id: op.id, username: op.username },
       mode,
-      transport: 'internet',
       state: 'pending',
       agent,
-      console: null,
-      backlog: { agent: [], console: [] },
-    };
+    });
     this.sessions.set(id, s);
     this.metrics.sessions.inc({ outcome: 'requested' });
     this.metrics.sessionsActive.set(this.sessions.size);
@@ -272,17 +244,14 @@ export class SessionHub {
   restore(): number {
     const open = this.store.audit.unfinished();
     for (const e of open) {
-      const s: Session = {
+      const s = newSession({
         id: e.sessionId,
         deviceId: e.deviceId,
         operator: { id: e.operatorId, username: e.operator },
         mode: e.mode,
-        transport: 'internet',
         state: 'accepted',
         agent: null,
-        console: null,
-        backlog: { agent: [], console: [] },
-      };
+      });
       this.sessions.set(s.id, s);
       this.armDetachTimer(s, this.timings.graceSeconds, 'relay restarted and the session was not resumed');
     }
