@@ -24,8 +24,11 @@ export const ServerToConsole = {
     operator: Type.Object({ id: Id, username: Type.String(), role: Type.String() }),
     heartbeatSeconds: Type.Number(),
   }),
-  /** Every device in the operator's scope, sent once after `welcome`. */
-  'presence.snapshot': message('presence.snapshot', { devices: Type.Array(DeviceSummary) }),
+  /**
+   * Every device in the operator's scope, after `welcome`, in chunks: `more` is true on all but the
+   * last, so a large fleet does not stall the relay (or the browser) on one multi-megabyte frame.
+   */
+  'presence.snapshot': message('presence.snapshot', { devices: Type.Array(DeviceSummary), more: Type.Boolean() }),
   'presence.update': message('presence.update', { device: DeviceSummary }),
   /** The device left the operator's scope (revoked, deleted, moved to another group). */
   'presence.remove': message('presence.remove', { deviceId: Id }),

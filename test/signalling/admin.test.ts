@@ -106,3 +106,28 @@ describe('devices', () => {
     for (const p of [north, south, agent]) await p.close();
   });
 });
+
+describe('presence snapshot', () => {
+  it('comes in chunks that add up to the whole fleet, the last with more=false', async () => {
+    const before = (await admin.get('/api/v1/devices')).body.length;
+    for (let i = 0; i < 1100; i++) {
+      r.relay.ctx.store.devices.create({
+        groupId: 'g_default',
+        hostname: `bulk-${i}`,
+        os: 'linux',
+        certFingerprint: 'a'.repeat(64),
+      });
+    }
+    const con = await new TestConsole(admin).connect();
+    const chunks = [];
+    for (;;) {
+      const c = await con.inbox.wait('presence.snapshot');
+      chunks.push(c);
+      if (!c.more) break;
+    }
+    expect(chunks.length).toBe(Math.ceil((before + 1100) / 500));
+    const ids = new Set(chunks.flatMap((c) => c.devices.map((d) => d.id)));
+    expect(ids.size).toBe(before + 1100);
+    await con.close();
+  });
+});

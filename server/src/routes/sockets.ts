@@ -7,6 +7,7 @@ import {
   CloseCode,
   type ConsoleMessage,
   type DecodeResult,
+  type DeviceSummary,
   decodeAgentMessage,
   decodeConsoleMessage,
 } from '@rc-relay/protocol';
@@ -21,6 +22,7 @@ import type { HeartbeatScheduler } from '../ws/heartbeat';
 import type { Peer } from '../ws/peer';
 
 const HELLO_TIMEOUT_MS = 10_000;
+const SNAPSHOT_CHUNK = 500;
 
 type Handlers<M extends { type: string }, P> = { [K in M['type']]: (peer: P, m: Extract<M, { type: K }>) => void };
 
@@ -188,14 +190,21 @@ export const socketRoutes: FastifyPluginAsync<{ ctx: RelayContext; heartbeat: He
         operator: { id: op.id, username: op.username, role: op.role },
         heartbeatSeconds: config.heartbeatSeconds,
       });
-      const devices = store.devices.list(scope.groupIds ? [...scope.groupIds] : undefined);
-      peer.send({ type: 'presence.snapshot', devices: presence.summaries(devices) });
+      sendSnapshot(peer, presence.summaries(store.devices.list(scope.groupIds ? [...scope.groupIds] : undefined)));
       socket.on('message', (data, isBinary) => {
         const m = decode<ConsoleMessage>(peer, data, isBinary, decodeConsoleMessage);
         if (m) dispatch(consoleHandlers, peer, m);
       });
     },
   );
+
+  /** The snapshot in chunks, yielding to the event loop between them (signalling goes on meanwhile). */
+  function sendSnapshot(peer: ConsolePeer, devices: DeviceSummary[], from = 0): void {
+    if (peer.closed) return;
+    const to = Math.min(from + SNAPSHOT_CHUNK, devices.length);
+    peer.send({ type: 'presence.snapshot', devices: devices.slice(from, to), more: to < devices.length });
+    if (to < devices.length) setImmediate(() => sendSnapshot(peer, devices, to));
+  }
 
   function dispatch<M extends { type: string; id: string }, P extends Peer>(h: Handlers<M, P>, peer: P, m: M) {
     try {

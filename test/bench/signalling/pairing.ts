@@ -132,10 +132,13 @@ class ConsoleConn {
         const text = String(data);
         const m = JSON.parse(text) as Json;
         if (m.type === 'presence.snapshot') {
-          this.snapshotDevices = m.devices.length;
-          this.snapshotBytes = text.length;
-          clearTimeout(timer);
-          resolve();
+          // Chunks until `more` is false: the console is ready once it has them all.
+          this.snapshotDevices += m.devices.length;
+          this.snapshotBytes += text.length;
+          if (!m.more) {
+            clearTimeout(timer);
+            resolve();
+          }
           return;
         }
         if (m.type === 'error') this.errors[m.code] = (this.errors[m.code] ?? 0) + 1;
