@@ -38,10 +38,9 @@ export const socketRoutes: FastifyPluginAsync<{ ctx: RelayContext; heartbeat: He
 ) => {
   const { store, presence, sessions, metrics, config } = ctx;
 
-  function refuseWhileDraining(_req: FastifyRequest, reply: FastifyReply) {
-    if (ctx.draining()) {
-      return reply.code(503).send({ error: { code: 'shutting_down', message: 'the relay is stopping' } });
-    }
+  /** During shutdown new sockets get 503 before any auth work; returns the reply to end the hook. */
+  function refuseWhileDraining(reply: FastifyReply) {
+    return reply.code(503).send({ error: { code: 'shutting_down', message: 'the relay is stopping' } });
   }
 
   /** Reads a frame into a decoded message or answers the error; binary frames are not signalling. */
@@ -126,7 +125,7 @@ export const socketRoutes: FastifyPluginAsync<{ ctx: RelayContext; heartbeat: He
     {
       websocket: true,
       preValidation: async (req, reply) => {
-        refuseWhileDraining(req, reply);
+        if (ctx.draining()) return refuseWhileDraining(reply);
         req.device = authenticateDevice(ctx, req);
       },
     },
@@ -172,7 +171,7 @@ export const socketRoutes: FastifyPluginAsync<{ ctx: RelayContext; heartbeat: He
     {
       websocket: true,
       preValidation: async (req, reply) => {
-        refuseWhileDraining(req, reply);
+        if (ctx.draining()) return refuseWhileDraining(reply);
         req.operator = authenticateOperator(ctx, req);
       },
     },
