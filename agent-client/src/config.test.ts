@@ -28,6 +28,12 @@ describe('config', () => {
     expect(c.consent).toBeUndefined();
   });
 
+  it('iceTransportPolicy: all by default, relay accepted, anything else refused', () => {
+    expect(parseConfig(minimal).iceTransportPolicy).toBe('all');
+    expect(parseConfig({ ...minimal, iceTransportPolicy: 'relay' }).iceTransportPolicy).toBe('relay');
+    expect(() => parseConfig({ ...minimal, iceTransportPolicy: 'host' })).toThrow(/\/iceTransportPolicy/);
+  });
+
   it('lists every problem at once', () => {
     try {
       parseConfig({ ...minimal, server: 'http://plain', consent: 'sometimes' });

@@ -53,6 +53,11 @@ export const AgentConfig = Type.Object({
   ),
   backend: Type.Union([SyntheticBackendConfig], { default: { kind: 'synthetic' } }),
   logLevel: Type.String({ default: 'info' }),
+  /**
+   * ICE candidates WebRTC may use: `all`, or `relay` to send media only through TURN (a network
+   * that must not see direct peer traffic; also how tests force the TURN path).
+   */
+  iceTransportPolicy: Type.Union([Type.Literal('all'), Type.Literal('relay')], { default: 'all' }),
   /** How often facts (sessions, monitors, addresses) are re-read to send a `report` on change. */
   factsIntervalSeconds: Type.Number({ minimum: 0.05, maximum: 3600, default: 10 }),
 });

@@ -15,6 +15,8 @@ export class RtcConsole {
   height = 0;
   /** capture-to-receive latency per frame (ms), from the stamp in the picture. */
   readonly latencies: number[] = [];
+  /** The agent's ICE candidates as signalled (a=candidate lines), in arrival order. */
+  readonly remoteCandidates: string[] = [];
   private sink: { stop(): void } | undefined;
   private stopped = false;
   private chain: Promise<void> = Promise.resolve();
@@ -25,9 +27,10 @@ export class RtcConsole {
     private readonly con: TestConsole,
     readonly sessionId: string,
     iceServers: { urls: string[]; username?: string; credential?: string }[] = [],
+    iceTransportPolicy: 'all' | 'relay' = 'all',
   ) {
     const w = wrtc();
-    this.pc = new w.RTCPeerConnection({ iceServers });
+    this.pc = new w.RTCPeerConnection({ iceServers, iceTransportPolicy });
     const mk = (label: string) => {
       const ch = this.pc.createDataChannel(label);
       ch.binaryType = 'arraybuffer';
@@ -132,6 +135,7 @@ export class RtcConsole {
     if (!p || this.stopped) return;
     if (p.kind === 'answer') await this.pc.setRemoteDescription({ type: 'answer', sdp: p.sdp });
     else if (p.kind === 'candidate') {
+      this.remoteCandidates.push(p.candidate);
       await this.pc.addIceCandidate({
         candidate: p.candidate,
         sdpMid: p.sdpMid ?? null,

@@ -20,6 +20,8 @@ export type WebRtcFactory = (
   session: AgentSession,
   ctx: {
     iceServers: Extract<ServerAgentMessage, { type: 'session.request' }>['iceServers'];
+    /** From the config: `relay` restricts ICE to TURN candidates. */
+    iceTransportPolicy: 'all' | 'relay';
     signal: (payload: Extract<ServerAgentMessage, { type: 'signal' }>['payload']) => void;
     capture: CaptureHub;
   },
@@ -300,6 +302,7 @@ export class Agent {
       try {
         t = this.opts.webrtc(s, {
           iceServers: this.iceServers.get(sessionId) ?? [],
+          iceTransportPolicy: this.cfg.iceTransportPolicy ?? 'all',
           signal: (p) => this.signalling.send({ type: 'signal', sessionId, payload: p }),
           capture: this.capture,
         });

@@ -31,6 +31,7 @@ const RESTART_GRACE_MS = 15_000;
 
 export interface WebRtcOptions {
   iceServers: { urls: string[]; username?: string | undefined; credential?: string | undefined }[];
+  iceTransportPolicy?: 'all' | 'relay';
   signal: (p: SignalPayload) => void;
   capture: CaptureHub;
   fps?: number;
@@ -74,6 +75,7 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
         ...(s.username ? { username: s.username } : {}),
         ...(s.credential ? { credential: s.credential } : {}),
       })),
+      iceTransportPolicy: o.iceTransportPolicy ?? 'all',
     });
     this.pc.onicecandidate = (ev) => {
       if (this.closed) return;
@@ -298,4 +300,9 @@ const signalHandlers: {
 };
 
 export const createWebRtcTransport: WebRtcFactory = (session, ctx) =>
-  new WebRtcTransport(session, { iceServers: ctx.iceServers, signal: ctx.signal, capture: ctx.capture });
+  new WebRtcTransport(session, {
+    iceServers: ctx.iceServers,
+    iceTransportPolicy: ctx.iceTransportPolicy,
+    signal: ctx.signal,
+    capture: ctx.capture,
+  });

@@ -65,7 +65,10 @@ export interface WrtcPeerConnection {
 }
 
 export interface Wrtc {
-  RTCPeerConnection: new (cfg?: { iceServers?: RTCIceServerInit[] }) => WrtcPeerConnection;
+  RTCPeerConnection: new (cfg?: {
+    iceServers?: RTCIceServerInit[];
+    iceTransportPolicy?: 'all' | 'relay';
+  }) => WrtcPeerConnection;
   nonstandard: {
     RTCVideoSource: new (opts?: {
       isScreencast?: boolean;

@@ -1,0 +1,204 @@
+// WebRTC sessions forced through the relay's embedded TURN server: the console peer and the agent
+// both use relay-only ICE (the agent through its `iceTransportPolicy` config field), over TURN/UDP
+// and TURN/TCP. A third case makes the path fail for a while (a UDP proxy in front of the console's
+// TURN traffic drops everything) so ICE fails, and checks that the agent's one ICE restart brings
+// the session back with media flowing.
+import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SyntheticBackend } from '../../agent-client/src/backend/synthetic';
+import { createWebRtcTransport } from '../../agent-client/src/transports/webrtc/transport';
+import { Api } from '../support/http';
+import { TestConsole } from '../support/peers';
+import { ADMIN_PASSWORD, startRelay, type TestRelay } from '../support/relay';
+import { RtcConsole } from './rtc-console';
+import { type AgentUnderTest, enrollConfig, startAgent, until } from './support';
+
+type IceServer = { urls: string[]; username?: string; credential?: string };
+
+let r: TestRelay;
+let admin: Api;
+let a: AgentUnderTest;
+/** Which TURN transport the agent may use in the current test. */
+let agentTurn: 'udp' | 'tcp' = 'udp';
+
+/** Only the `turn:` URL of one transport: no STUN, no other TURN transports. */
+function turnOnly(servers: IceServer[], transport: 'udp' | 'tcp'): IceServer[] {
+  return servers
+    .map((s) => ({ ...s, urls: s.urls.filter((u) => u.startsWith('turn:') && u.endsWith(`?transport=${transport}`)) }))
+    .filter((s) => s.urls.length > 0);
+}
+
+beforeAll(async () => {
+  r = await startRelay({
+    RC_TURN: 'on',
+    RC_TURN_ALLOW_PEERS: '127.0.0.0/8',
+    RC_RELAY_PORTS: '41000-41999',
+    RC_SESSION_GRACE_SECONDS: '30',
+  });
+  admin = await new Api(r.base, r.cert).login('admin', ADMIN_PASSWORD);
+  const cfg = await enrollConfig(admin, { consent: 'auto-accept', iceTransportPolicy: 'relay' });
+  a = await startAgent(cfg, {
+    webrtc: (s, ctx) => createWebRtcTransport(s, { ...ctx, iceServers: turnOnly(ctx.iceServers, agentTurn) }),
+    backend: new SyntheticBackend({ width: 320, height: 240, consentAnswer: 'accept', consentDelayMs: 0 }),
+  });
+});
+afterAll(async () => {
+  await a?.stop();
+  await r?.stop();
+});
+
+async function open(iceServers: (s: IceServer[]) => IceServer[]) {
+  const con = await new TestConsole(admin).connect();
+  const s = await con.openSession(a.cfg.deviceId, 'control');
+  await con.inbox.wait('session.state', (m) => m.sessionId === s.sessionId && m.state === 'accepted');
+  const peer = new RtcConsole(con, s.sessionId, iceServers(s.reply.iceServers), 'relay');
+  await peer.start();
+  return { con, peer, sessionId: s.sessionId };
+}
+
+/** The console's selected candidate pair, from getStats. */
+async function selectedPair(peer: RtcConsole) {
+  const stats = [...(await peer.pc.getStats()).values()];
+  const transport = stats.find((s) => s.type === 'transport' && s.selectedCandidatePairId);
+  const pair =
+    stats.find((s) => s.id === transport?.selectedCandidatePairId) ??
+    stats.find((s) => s.type === 'candidate-pair' && s.nominated && s.state === 'succeeded');
+  const local = stats.find((s) => s.id === pair?.localCandidateId);
+  const remote = stats.find((s) => s.id === pair?.remoteCandidateId);
+  return { local, remote };
+}
+
+async function metric(name: string): Promise<number> {
+  const m = (await admin.get('/metrics')).body as string;
+  return Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(m)?.[1] ?? Number.NaN);
+}
+
+async function mediaAndInput(peer: RtcConsole, x: number) {
+  const seen = peer.frames;
+  const stamped = peer.latencies.length;
+  await until(() => peer.frames >= seen + 10, 10_000, 'video frames');
+  expect([peer.width, peer.height]).toEqual([320, 240]);
+  // Frames carry their capture stamp through the codec.
+  expect(peer.latencies.length).toBeGreaterThan(stamped + 5);
+  const inputs = a.backend.inputLog.length;
+  peer.send('input', { type: 'pointer', x, y: 20, buttons: 0, wheelX: 0, wheelY: 0 });
+  await until(() => a.backend.inputLog.length > inputs, 3000, 'input at the backend');
+  expect(a.backend.inputLog.at(-1)?.event).toMatchObject({ type: 'pointer', x, y: 20 });
+}
+
+async function end(con: TestConsole, peer: RtcConsole, sessionId: string) {
+  peer.close();
+  con.send({ type: 'session.end', sessionId });
+  await until(() => !a.agent.sessions.has(sessionId), 5000, 'session end');
+  await con.close();
+}
+
+describe.sequential('WebRTC through the embedded TURN server', () => {
+  for (const transport of ['udp', 'tcp'] as const) {
+    it(`relay-only over TURN/${transport}: video and input flow, the relay counts the allocations`, async () => {
+      agentTurn = transport;
+      const allocations = await metric('rc_turn_allocations_total');
+      const relayed = await metric('rc_turn_client_to_peer_packets_total');
+      const { con, peer, sessionId } = await open((s) => turnOnly(s, transport));
+      await mediaAndInput(peer, transport === 'udp' ? 11 : 12);
+
+      const { local, remote } = await selectedPair(peer);
+      expect(local?.candidateType).toBe('relay');
+      expect(remote?.candidateType).toBe('relay');
+      // The console reaches its TURN server over the transport asked for.
+      expect(local?.relayProtocol).toBe(transport);
+      // The agent's iceTransportPolicy: it offers relay candidates only, no host or srflx ones.
+      expect(peer.remoteCandidates.length).toBeGreaterThan(0);
+      for (const c of peer.remoteCandidates) expect(c).toContain(' typ relay');
+
+      expect(await metric('rc_turn_allocations_total')).toBeGreaterThanOrEqual(allocations + 2);
+      expect(await metric('rc_turn_client_to_peer_packets_total')).toBeGreaterThan(relayed + 10);
+      expect(await metric('rc_turn_peer_to_client_packets_total')).toBeGreaterThan(0);
+      await end(con, peer, sessionId);
+    }, 30_000);
+  }
+
+  it('ICE restart succeeds after the path was cut for a while, and media resumes', async () => {
+    agentTurn = 'udp';
+    const proxy = await UdpProxy.start(r.port);
+    const { con, peer, sessionId } = await open((s) =>
+      turnOnly(s, 'udp').map((x) => ({ ...x, urls: x.urls.map((u) => u.replace(`:${r.port}?`, `:${proxy.port}?`)) })),
+    );
+    try {
+      await mediaAndInput(peer, 21);
+      expect((await selectedPair(peer)).local?.candidateType).toBe('relay');
+      const ufragBefore = ufrag(peer.pc.remoteDescription?.sdp);
+
+      // Cut the console off its TURN server until the agent, seeing ICE fail, sends its restart offer.
+      proxy.blocked = true;
+      const restart = await con.inbox.wait(
+        'signal',
+        (m) => m.sessionId === sessionId && m.payload.kind === 'offer',
+        30_000,
+      );
+      expect(peer.pc.iceConnectionState).toMatch(/disconnected|failed/);
+      proxy.blocked = false;
+
+      // The console (RtcConsole) answers the restart offer; ICE reconnects and media comes back.
+      await until(() => ['connected', 'completed'].includes(peer.pc.iceConnectionState), 10_000, 'ICE reconnected');
+      // Back through the restart (new credentials), not through the old, failed checks.
+      const ufragAfter = ufrag(restart.payload.kind === 'offer' ? restart.payload.sdp : undefined);
+      expect(ufragAfter).toBeTruthy();
+      expect(ufragAfter).not.toBe(ufragBefore);
+      expect(ufrag(peer.pc.remoteDescription?.sdp)).toBe(ufragAfter);
+      await mediaAndInput(peer, 22);
+      expect(a.agent.sessions.has(sessionId)).toBe(true);
+      expect((await selectedPair(peer)).local?.candidateType).toBe('relay');
+      await end(con, peer, sessionId);
+    } finally {
+      proxy.close();
+    }
+  }, 60_000);
+});
+
+function ufrag(sdp: string | undefined): string | undefined {
+  return sdp ? /^a=ice-ufrag:(\S+)/m.exec(sdp)?.[1] : undefined;
+}
+
+/** Forwards UDP between local clients and one upstream port; `blocked` drops everything both ways. */
+class UdpProxy {
+  blocked = false;
+  private readonly upstreams = new Map<string, Socket>();
+  private constructor(
+    private readonly front: Socket,
+    private readonly target: number,
+  ) {
+    front.on('message', (msg, from) => {
+      if (!this.blocked) this.upstream(from).send(msg, this.target, '127.0.0.1');
+    });
+  }
+
+  static async start(target: number) {
+    const front = createSocket('udp4');
+    await new Promise<void>((res) => front.bind(0, '127.0.0.1', res));
+    return new UdpProxy(front, target);
+  }
+
+  get port() {
+    return this.front.address().port;
+  }
+
+  close() {
+    this.front.close();
+    for (const s of this.upstreams.values()) s.close();
+  }
+
+  private upstream(from: RemoteInfo): Socket {
+    const key = `${from.address}:${from.port}`;
+    let s = this.upstreams.get(key);
+    if (!s) {
+      s = createSocket('udp4');
+      s.bind(0, '127.0.0.1');
+      s.on('message', (msg) => {
+        if (!this.blocked) this.front.send(msg, from.port, from.address);
+      });
+      this.upstreams.set(key, s);
+    }
+    return s;
+  }
+}
