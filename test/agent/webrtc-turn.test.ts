@@ -150,11 +150,29 @@ describe.sequential('WebRTC through the embedded TURN server', () => {
       await mediaAndInput(peer, 22);
       expect(a.agent.sessions.has(sessionId)).toBe(true);
       expect((await selectedPair(peer)).local?.candidateType).toBe('relay');
+
+      // A second drop later in the same session gets its own restart (long sessions, flaky links).
+      proxy.blocked = true;
+      const second = await con.inbox.wait(
+        'signal',
+        (m) => m.sessionId === sessionId && m.payload.kind === 'offer',
+        45_000,
+      );
+      proxy.blocked = false;
+      await until(
+        () => ['connected', 'completed'].includes(peer.pc.iceConnectionState),
+        10_000,
+        'ICE reconnected again',
+      );
+      const ufragSecond = ufrag(second.payload.kind === 'offer' ? second.payload.sdp : undefined);
+      expect(ufragSecond).not.toBe(ufragAfter);
+      await mediaAndInput(peer, 23);
+      expect(a.agent.sessions.has(sessionId)).toBe(true);
       await end(con, peer, sessionId);
     } finally {
       proxy.close();
     }
-  }, 90_000);
+  }, 150_000);
 });
 
 function ufrag(sdp: string | undefined): string | undefined {

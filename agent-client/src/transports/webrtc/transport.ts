@@ -1,7 +1,9 @@
 // The internet transport: one RTCPeerConnection per session. The console offers (data channels
 // `input`, `clipboard`, `control` and a recvonly video transceiver); the agent answers with its
 // screen as a screencast video track fed from the shared capture. On ICE failure the agent makes
-// one ICE-restart offer of its own, which the console answers; a second failure ends the session.
+// one ICE-restart offer of its own, which the console answers; if ICE fails again before it has
+// reconnected, the session ends. Once reconnected, a later failure gets its own restart, so a long
+// session survives repeated network drops.
 // Media does not depend on the relay socket, so a signalling outage does not end the session.
 import { decodeFrame, encodeFrame, type Frame, type FrameType, type SignalPayload } from '@rc-relay/protocol';
 import type { CursorState } from '../../backend/types';
@@ -183,6 +185,10 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
     if (state === 'connected' || state === 'completed') {
       clearTimeout(this.restartTimer);
       this.restartTimer = undefined;
+      if (this.restarted) {
+        this.restarted = false;
+        this.log.info('ICE reconnected after a restart');
+      }
       if (!this.connectedOnce) {
         this.connectedOnce = true;
         this.startVideo();
@@ -194,7 +200,7 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
     if (state === 'failed') {
       if (this.restarted) return this.close('ICE failed after a restart');
       this.restarted = true;
-      this.log.warn('ICE failed; restarting once');
+      this.log.warn('ICE failed; restarting');
       this.chain = this.chain
         .then(async () => {
           const offer = await this.pc.createOffer({ iceRestart: true });
