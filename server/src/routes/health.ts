@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { RelayContext } from '../context';
+import { stmt } from '../store';
 
 export const healthRoutes: FastifyPluginAsync<{ ctx: RelayContext; extraMetrics?: () => string }> = async (
   app,
@@ -9,7 +10,7 @@ export const healthRoutes: FastifyPluginAsync<{ ctx: RelayContext; extraMetrics?
   app.get('/healthz', async (_req, reply) => {
     let db = true;
     try {
-      ctx.store.db.prepare('SELECT 1').get();
+      stmt(ctx.store.db, 'SELECT 1').get();
     } catch {
       db = false;
     }

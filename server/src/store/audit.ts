@@ -49,25 +49,28 @@ export class AuditRepo {
     transport: SessionTransport;
     outcome: SessionOutcome;
   }): void {
-    this.db
-      .prepare(
-        `INSERT INTO session_audit (session_id, operator_id, operator_name, device_id, hostname, mode, transport, outcome, requested_at)
+    stmt(
+      this.db,
+      `INSERT INTO session_audit (session_id, operator_id, operator_name, device_id, hostname, mode, transport, outcome, requested_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(e.sessionId, e.operatorId, e.operatorName, e.deviceId, e.hostname, e.mode, e.transport, e.outcome, nowIso());
+    ).run(e.sessionId, e.operatorId, e.operatorName, e.deviceId, e.hostname, e.mode, e.transport, e.outcome, nowIso());
   }
 
   /** How the request was settled: the agent's answer, a timeout, the console withdrawing it, or a failure. */
   answer(sessionId: string, outcome: Exclude<SessionOutcome, 'pending' | 'issued'>, reason?: string): void {
-    this.db
-      .prepare('UPDATE session_audit SET outcome = ?, reason = ?, answered_at = ? WHERE session_id = ?')
-      .run(outcome, reason ?? null, nowIso(), sessionId);
+    stmt(this.db, 'UPDATE session_audit SET outcome = ?, reason = ?, answered_at = ? WHERE session_id = ?').run(
+      outcome,
+      reason ?? null,
+      nowIso(),
+      sessionId,
+    );
   }
 
   end(sessionId: string, reason: string): void {
-    this.db
-      .prepare('UPDATE session_audit SET ended_at = ?, end_reason = ? WHERE session_id = ? AND ended_at IS NULL')
-      .run(nowIso(), reason, sessionId);
+    stmt(
+      this.db,
+      'UPDATE session_audit SET ended_at = ?, end_reason = ? WHERE session_id = ? AND ended_at IS NULL',
+    ).run(nowIso(), reason, sessionId);
   }
 
   get(sessionId: string): AuditEntry | undefined {

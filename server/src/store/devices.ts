@@ -76,11 +76,10 @@ export class DeviceRepo {
   list(groupIds?: readonly string[]): DeviceRecord[] {
     if (groupIds && groupIds.length === 0) return [];
     const rows = groupIds
-      ? (this.db
-          .prepare(
-            `SELECT * FROM devices WHERE revoked_at IS NULL AND group_id IN (${groupIds.map(() => '?').join(',')}) ORDER BY hostname`,
-          )
-          .all(...groupIds) as Row[])
+      ? (stmt(
+          this.db,
+          `SELECT * FROM devices WHERE revoked_at IS NULL AND group_id IN (${groupIds.map(() => '?').join(',')}) ORDER BY hostname`,
+        ).all(...groupIds) as Row[])
       : (stmt(this.db, 'SELECT * FROM devices WHERE revoked_at IS NULL ORDER BY hostname').all() as Row[]);
     return rows.map(toRecord);
   }
@@ -92,11 +91,10 @@ export class DeviceRepo {
   } {
     const id = newId('d');
     const secret = newSecret();
-    this.db
-      .prepare(
-        'INSERT INTO devices (id, group_id, hostname, os, cert_fingerprint, credential_hash, enrolled_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      )
-      .run(id, d.groupId, d.hostname, d.os, d.certFingerprint, hashSecret(secret), nowIso());
+    stmt(
+      this.db,
+      'INSERT INTO devices (id, group_id, hostname, os, cert_fingerprint, credential_hash, enrolled_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ).run(id, d.groupId, d.hostname, d.os, d.certFingerprint, hashSecret(secret), nowIso());
     return { record: this.get(id)!, deviceToken: `${id}.${secret}` };
   }
 
@@ -105,19 +103,11 @@ export class DeviceRepo {
     id: string,
     p: { hostname?: string; agentVersion?: string; certFingerprint?: string; facts: DeviceFacts },
   ): void {
-    this.db
-      .prepare(
-        `UPDATE devices SET hostname = coalesce(?, hostname), agent_version = coalesce(?, agent_version),
+    stmt(
+      this.db,
+      `UPDATE devices SET hostname = coalesce(?, hostname), agent_version = coalesce(?, agent_version),
          cert_fingerprint = coalesce(?, cert_fingerprint), facts = ?, last_seen = ? WHERE id = ?`,
-      )
-      .run(
-        p.hostname ?? null,
-        p.agentVersion ?? null,
-        p.certFingerprint ?? null,
-        JSON.stringify(p.facts),
-        nowIso(),
-        id,
-      );
+    ).run(p.hostname ?? null, p.agentVersion ?? null, p.certFingerprint ?? null, JSON.stringify(p.facts), nowIso(), id);
   }
 
   touch(id: string, at = nowIso()): void {

@@ -37,11 +37,10 @@ export class EnrollmentRepo {
     const id = newId('e');
     const token = `et_${newSecret(24)}`;
     const expiresAt = new Date(Date.now() + t.expiresInSeconds * 1000).toISOString();
-    this.db
-      .prepare(
-        'INSERT INTO enrollment_tokens (id, token_hash, group_id, expires_at, max_uses, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
-      )
-      .run(id, hashSecret(token), t.groupId, expiresAt, t.maxUses, t.createdBy, nowIso());
+    stmt(
+      this.db,
+      'INSERT INTO enrollment_tokens (id, token_hash, group_id, expires_at, max_uses, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+    ).run(id, hashSecret(token), t.groupId, expiresAt, t.maxUses, t.createdBy, nowIso());
     return { id, token, expiresAt };
   }
 
@@ -59,12 +58,11 @@ export class EnrollmentRepo {
    */
   consume(token: string): EnrollmentTokenRecord | undefined {
     const hash = hashSecret(token);
-    const changed = this.db
-      .prepare(
-        `UPDATE enrollment_tokens SET uses = uses + 1
+    const changed = stmt(
+      this.db,
+      `UPDATE enrollment_tokens SET uses = uses + 1
          WHERE token_hash = ? AND revoked = 0 AND uses < max_uses AND expires_at > ?`,
-      )
-      .run(hash, nowIso()).changes;
+    ).run(hash, nowIso()).changes;
     if (changed === 0) return undefined;
     const r = stmt(this.db, 'SELECT * FROM enrollment_tokens WHERE token_hash = ?').get(hash) as Row;
     return toRecord(r);

@@ -42,18 +42,10 @@ export class GroupRepo {
 
   create(g: { name: string; consent?: ConsentPolicy; consentTimeoutSeconds?: number | null; showIndicator?: boolean }) {
     const id = newId('g');
-    this.db
-      .prepare(
-        'INSERT INTO device_groups (id, name, consent, consent_timeout_s, show_indicator, created_at) VALUES (?, ?, ?, ?, ?, ?)',
-      )
-      .run(
-        id,
-        g.name,
-        g.consent ?? 'ask',
-        g.consentTimeoutSeconds ?? null,
-        g.showIndicator === false ? 0 : 1,
-        nowIso(),
-      );
+    stmt(
+      this.db,
+      'INSERT INTO device_groups (id, name, consent, consent_timeout_s, show_indicator, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+    ).run(id, g.name, g.consent ?? 'ask', g.consentTimeoutSeconds ?? null, g.showIndicator === false ? 0 : 1, nowIso());
     return this.get(id)!;
   }
 
@@ -61,9 +53,10 @@ export class GroupRepo {
     const cur = this.get(id);
     if (!cur) return undefined;
     const next = { ...cur, ...Object.fromEntries(Object.entries(p).filter(([, v]) => v !== undefined)) };
-    this.db
-      .prepare('UPDATE device_groups SET name = ?, consent = ?, consent_timeout_s = ?, show_indicator = ? WHERE id = ?')
-      .run(next.name, next.consent, next.consentTimeoutSeconds, next.showIndicator ? 1 : 0, id);
+    stmt(
+      this.db,
+      'UPDATE device_groups SET name = ?, consent = ?, consent_timeout_s = ?, show_indicator = ? WHERE id = ?',
+    ).run(next.name, next.consent, next.consentTimeoutSeconds, next.showIndicator ? 1 : 0, id);
     return this.get(id);
   }
 

@@ -65,9 +65,13 @@ export class OperatorRepo {
   create(o: { username: string; passwordHash: string; role: Role; groupIds: string[] }): OperatorRecord {
     const id = newId('o');
     this.db.transaction(() => {
-      this.db
-        .prepare('INSERT INTO operators (id, username, password_hash, role, created_at) VALUES (?, ?, ?, ?, ?)')
-        .run(id, o.username, o.passwordHash, o.role, nowIso());
+      stmt(this.db, 'INSERT INTO operators (id, username, password_hash, role, created_at) VALUES (?, ?, ?, ?, ?)').run(
+        id,
+        o.username,
+        o.passwordHash,
+        o.role,
+        nowIso(),
+      );
       this.setGroups(id, o.groupIds);
     })();
     return this.get(id)!;
@@ -80,18 +84,23 @@ export class OperatorRepo {
     const cur = this.get(id);
     if (!cur) return undefined;
     this.db.transaction(() => {
-      this.db
-        .prepare('UPDATE operators SET password_hash = ?, role = ?, disabled = ? WHERE id = ?')
-        .run(p.passwordHash ?? cur.passwordHash, p.role ?? cur.role, (p.disabled ?? cur.disabled) ? 1 : 0, id);
+      stmt(this.db, 'UPDATE operators SET password_hash = ?, role = ?, disabled = ? WHERE id = ?').run(
+        p.passwordHash ?? cur.passwordHash,
+        p.role ?? cur.role,
+        (p.disabled ?? cur.disabled) ? 1 : 0,
+        id,
+      );
       if (p.groupIds) this.setGroups(id, p.groupIds);
     })();
     return this.get(id);
   }
 
   setTotp(id: string, secret: string | null, enabled: boolean): void {
-    this.db
-      .prepare('UPDATE operators SET totp_secret = ?, totp_enabled = ? WHERE id = ?')
-      .run(secret, enabled ? 1 : 0, id);
+    stmt(this.db, 'UPDATE operators SET totp_secret = ?, totp_enabled = ? WHERE id = ?').run(
+      secret,
+      enabled ? 1 : 0,
+      id,
+    );
   }
 
   remove(id: string): boolean {
