@@ -19,6 +19,7 @@ import { createFrontListener, type StunStreamHandler } from './net/front';
 import { authRoutes } from './routes/auth';
 import { deviceRoutes } from './routes/devices';
 import { enrollmentRoutes } from './routes/enrollment';
+import { groupRoutes } from './routes/groups';
 import { healthRoutes } from './routes/health';
 import { operatorRoutes } from './routes/operators';
 import { rootRoutes } from './routes/root';
@@ -105,7 +106,7 @@ export async function buildRelay(config: RelayConfig, opts: RelayOptions = {}): 
     publicPort: () => boundPort,
     draining: () => draining,
   };
-  const heartbeat = new HeartbeatScheduler(config.heartbeatSeconds, config.heartbeatMissed, () => {});
+  const heartbeat = new HeartbeatScheduler(config.heartbeatSeconds, config.heartbeatMissed);
 
   const common = {
     loggerInstance: log,
@@ -161,6 +162,7 @@ export async function buildRelay(config: RelayConfig, opts: RelayOptions = {}): 
   await app.register(rootRoutes, { ctx });
   await app.register(authRoutes, { ctx });
   await app.register(operatorRoutes, { ctx });
+  await app.register(groupRoutes, { ctx });
   await app.register(enrollmentRoutes, { ctx });
   await app.register(deviceRoutes, { ctx });
   await app.register(sessionRoutes, { ctx });

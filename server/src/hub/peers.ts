@@ -1,17 +1,18 @@
 import type { DeviceRecord } from '../store';
 import { Peer } from '../ws/peer';
 
+/** Socket, logger and metrics: what every peer kind hands to Peer. */
+export type PeerBase = ConstructorParameters<typeof Peer>;
+
 export class AgentPeer extends Peer {
   readonly kind = 'agent' as const;
   /** Set once the agent has said hello. */
   ready = false;
   constructor(
-    socket: ConstructorParameters<typeof Peer>[0],
-    log: ConstructorParameters<typeof Peer>[1],
-    metrics: ConstructorParameters<typeof Peer>[2],
+    base: PeerBase,
     public device: DeviceRecord,
   ) {
-    super(socket, log, metrics);
+    super(...base);
   }
 }
 
@@ -31,11 +32,9 @@ export function inScope(op: OperatorScope, groupId: string): boolean {
 export class ConsolePeer extends Peer {
   readonly kind = 'console' as const;
   constructor(
-    socket: ConstructorParameters<typeof Peer>[0],
-    log: ConstructorParameters<typeof Peer>[1],
-    metrics: ConstructorParameters<typeof Peer>[2],
+    base: PeerBase,
     public operator: OperatorScope,
   ) {
-    super(socket, log, metrics);
+    super(...base);
   }
 }

@@ -1,12 +1,5 @@
-// Admin CRUD for operators and device groups.
-import {
-  GroupCreateBody,
-  GroupPatchBody,
-  type GroupView,
-  OperatorCreateBody,
-  OperatorPatchBody,
-  type Role,
-} from '@rc-relay/protocol';
+// Admin CRUD for operators.
+import { OperatorCreateBody, OperatorPatchBody, type Role } from '@rc-relay/protocol';
 import type { FastifyPluginAsync } from 'fastify';
 import Type from 'typebox';
 import { hashPassword } from '../auth/passwords';
@@ -37,7 +30,7 @@ export const operatorRoutes: FastifyPluginAsync<{ ctx: RelayContext }> = async (
 
   app.addHook('preHandler', async (req) => {
     req.operator = authenticateOperator(ctx, req);
-    if (req.method !== 'GET' || req.url.startsWith('/api/v1/operators')) requireRole(req.operator, 'admin');
+    requireRole(req.operator, 'admin');
   });
 
   app.get('/api/v1/operators', async () => store.operators.list().map((o) => operatorView(o, groupName)));
@@ -80,40 +73,6 @@ export const operatorRoutes: FastifyPluginAsync<{ ctx: RelayContext }> = async (
     if (!store.operators.remove(id)) throw new ApiError('not_found', `no operator ${id}`);
     sessions.endForOperator(id, 'operator deleted');
     dropConsoles(id, 'operator deleted');
-    return reply.code(204).send();
-  });
-
-  app.get('/api/v1/groups', async (req) => {
-    const all = store.groups.list();
-    return req.operator.role === 'admin' ? all : all.filter((g: GroupView) => req.operator.groupIds.includes(g.id));
-  });
-
-  app.post('/api/v1/groups', { schema: { body: GroupCreateBody } }, async (req, reply) => {
-    const b = req.body as Parameters<typeof store.groups.create>[0];
-    if (store.groups.byName(b.name)) throw new ApiError('conflict', `group '${b.name}' exists`);
-    return reply.code(201).send(store.groups.create(b));
-  });
-
-  app.patch('/api/v1/groups/:id', { schema: { params: IdParams, body: GroupPatchBody } }, async (req) => {
-    const { id } = req.params as { id: string };
-    const b = req.body as Partial<Omit<GroupView, 'id'>>;
-    const cur = store.groups.resolve(id);
-    if (!cur) throw new ApiError('not_found', `no group ${id}`);
-    if (b.name && b.name !== cur.name && store.groups.byName(b.name)) throw new ApiError('conflict', 'name taken');
-    const g = store.groups.update(cur.id, b)!;
-    // Agents of the group follow the new consent policy from their next request on.
-    const policy = store.groups.policy(g.id, ctx.config.consentTimeoutSeconds);
-    for (const a of presence.allAgents()) if (a.device.groupId === g.id) a.send({ type: 'policy', policy });
-    return g;
-  });
-
-  app.delete('/api/v1/groups/:id', { schema: { params: IdParams } }, async (req, reply) => {
-    const { id } = req.params as { id: string };
-    const g = store.groups.resolve(id);
-    if (!g) throw new ApiError('not_found', `no group ${id}`);
-    if (g.id === 'g_default') throw new ApiError('forbidden', 'the default group cannot be deleted');
-    const r = store.groups.remove(g.id);
-    if (r === 'not_empty') throw new ApiError('conflict', 'move or revoke its devices first');
     return reply.code(204).send();
   });
 };

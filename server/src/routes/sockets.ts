@@ -131,7 +131,7 @@ export const socketRoutes: FastifyPluginAsync<{ ctx: RelayContext; heartbeat: He
     },
     (socket: WebSocket, req: FastifyRequest) => {
       const device = req.device;
-      const peer = new AgentPeer(socket, ctx.log.child({ deviceId: device.id }), metrics, device);
+      const peer = new AgentPeer([socket, ctx.log.child({ deviceId: device.id }), metrics], device);
       const replaced = presence.addAgent(peer);
       replaced?.close(CloseCode.replaced, 'replaced by a newer connection of this device');
       const helloTimer = setTimeout(() => {
@@ -178,7 +178,7 @@ export const socketRoutes: FastifyPluginAsync<{ ctx: RelayContext; heartbeat: He
     (socket: WebSocket, req: FastifyRequest) => {
       const op: OperatorRecord = req.operator;
       const scope = scopeOf(op);
-      const peer = new ConsolePeer(socket, ctx.log.child({ operator: op.username }), metrics, scope);
+      const peer = new ConsolePeer([socket, ctx.log.child({ operator: op.username }), metrics], scope);
       presence.addConsole(peer);
       watch(peer, () => {
         presence.removeConsole(peer);

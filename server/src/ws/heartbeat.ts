@@ -15,7 +15,6 @@ export class HeartbeatScheduler {
   constructor(
     intervalSeconds: number,
     private readonly missedLimit: number,
-    private readonly onDead: (peer: Peer) => void,
   ) {
     const n = Math.max(1, Math.round((intervalSeconds * 1000) / TICK_MS));
     this.buckets = Array.from({ length: n }, () => new Set<Peer>());
@@ -44,8 +43,8 @@ export class HeartbeatScheduler {
         this.remove(peer);
         peer.log.info({ missed: peer.missedPongs }, 'heartbeat lost; closing');
         peer.socket.close(CloseCode.heartbeatTimeout, 'heartbeat timeout');
+        // terminate() fires the socket's close handler, which does the presence/session cleanup.
         peer.socket.terminate();
-        this.onDead(peer);
         continue;
       }
       peer.awaitingPong = true;
