@@ -2,7 +2,7 @@
 // clipboard, and the user-session connection (42188), both bound to the session key.
 import type { Frame, FrameType } from '@rc-relay/protocol';
 import { DeflateEncoder } from '../../encoders/deflate';
-import { SharpJpegEncoder } from '../../encoders/sharp-jpeg';
+import { createJpegEncoder } from '../../encoders/jpeg';
 import type { TileEncoder } from '../../encoders/types';
 import type { Logger } from '../../log';
 import type { CaptureHub } from '../../screen/capture-hub';
@@ -43,7 +43,7 @@ export class LanTransport extends Emitter<TransportEvents> implements SessionTra
     readonly session: AgentSession,
     private readonly capture: CaptureHub,
     private readonly encoders: { lossy: TileEncoder; lossless: TileEncoder } = {
-      lossy: new SharpJpegEncoder(),
+      lossy: createJpegEncoder(),
       lossless: new DeflateEncoder(),
     },
   ) {
