@@ -220,7 +220,8 @@ describe.skipIf(skip)('X11 backend on Xvfb', () => {
     const monitors = await backend.listMonitors(a.display);
     const right = monitors.find((m) => m.id === 'RIGHT');
     expect(right).toMatchObject({ x: 320, y: 0, width: 320, height: 480 });
-    const cap = backend.openCapture(a.display, { x: right!.x, y: right!.y, w: right!.width, h: right!.height });
+    expect(() => backend.openCapture(a.display, 'NOPE')).toThrow(/no monitor/);
+    const cap = backend.openCapture(a.display, 'RIGHT');
     try {
       const f = cap.grab();
       expect([f.width, f.height]).toEqual([320, 480]);

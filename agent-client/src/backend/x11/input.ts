@@ -46,7 +46,7 @@ export class XTestInput {
   private readonly down = new Map<string, number>();
   private buttons = 0;
   private wheelAcc = { x: 0, y: 0 };
-  private readonly queue: { ev: InputEvent; ox: number; oy: number }[] = [];
+  private readonly queue: InputEvent[] = [];
   private retry: NodeJS.Timeout | undefined;
   /** When each spare keycode was last pressed. */
   private readonly spareUsedAt = new Map<number, number>();
@@ -62,22 +62,19 @@ export class XTestInput {
     });
   }
 
-  /**
-   * Queues an event; `ox`, `oy`: where the picture the console sees starts on the root (a selected
-   * monitor). Events are injected in order, at once unless a spare keycode must be re-used too soon.
-   */
-  inject(ev: InputEvent, ox = 0, oy = 0): void {
+  /** Queues an event: injected in order, at once unless a spare keycode must be re-used too soon. */
+  inject(ev: InputEvent): void {
     if (!this.conn.alive) return;
     if (this.queue.length >= MAX_QUEUE) return; // a flood while waiting: drop, never grow without bound
-    this.queue.push({ ev, ox, oy });
+    this.queue.push(ev);
     if (!this.retry) this.drain();
   }
 
   private drain() {
     this.retry = undefined;
     while (this.queue.length && this.conn.alive) {
-      const { ev, ox, oy } = this.queue[0]!;
-      if (ev.type === 'pointer') this.pointer(ev, ox, oy);
+      const ev = this.queue[0]!;
+      if (ev.type === 'pointer') this.pointer(ev);
       else {
         const wait = this.key(ev.code, ev.key, ev.down);
         if (wait > 0) {
@@ -109,10 +106,10 @@ export class XTestInput {
     this.offMapping();
   }
 
-  private pointer(ev: Extract<InputEvent, { type: 'pointer' }>, ox: number, oy: number) {
+  private pointer(ev: Extract<InputEvent, { type: 'pointer' }>) {
     const t = Xtst();
     const d = this.conn.dpy;
-    t.XTestFakeMotionEvent(d, -1, Math.round(ev.x) + ox, Math.round(ev.y) + oy, 0);
+    t.XTestFakeMotionEvent(d, -1, Math.round(ev.x), Math.round(ev.y), 0);
     for (const [bit, xb] of BUTTONS) {
       const now = ev.buttons & bit;
       if (now !== (this.buttons & bit)) t.XTestFakeButtonEvent(d, xb, now ? 1 : 0, 0);
