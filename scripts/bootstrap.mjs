@@ -58,6 +58,8 @@ const debs = [
   ['xterm', '/usr/bin/xterm'],
   ['xclip', '/usr/bin/xclip'],
   ['x11-xserver-utils', '/usr/bin/xrandr'],
+  ['x11-utils', '/usr/bin/xdpyinfo'],
+  ['xauth', '/usr/bin/xauth'],
   ['libx11-6', `${libDir}/libX11.so.6`],
   ['libxext6', `${libDir}/libXext.so.6`],
   ['libxtst6', `${libDir}/libXtst.so.6`],

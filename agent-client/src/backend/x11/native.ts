@@ -23,11 +23,12 @@ const PACKAGES: Record<string, string> = {
 
 const loaded = new Map<string, koffi.IKoffiLib>();
 
-export function loadLib(soname: string): koffi.IKoffiLib {
+/** `path` defaults to the soname (the dynamic linker's search); tests point it at a missing file. */
+export function loadLib(soname: string, path = soname): koffi.IKoffiLib {
   let lib = loaded.get(soname);
   if (lib) return lib;
   try {
-    lib = koffi.load(soname);
+    lib = koffi.load(path);
   } catch (err) {
     const pkg = PACKAGES[soname] ?? 'the package that ships it';
     throw new X11Error(
