@@ -11,6 +11,7 @@ export const noXvfb = () => missingTool('/usr/bin/Xvfb', 'xvfb');
 
 export interface Xvfb {
   display: string;
+  pid: number;
   width: number;
   height: number;
   env: NodeJS.ProcessEnv;
@@ -54,6 +55,7 @@ export async function startXvfb(width = 640, height = 480, auth?: { file: string
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   return {
     display,
+    pid: child.pid!,
     width,
     height,
     env,
