@@ -150,6 +150,36 @@ describe.skipIf(skip)('X11 backend on Xvfb', () => {
     }
   });
 
+  it('Ctrl+Alt+Del reaches the desktop; Ctrl+Alt+F2 and Ctrl+Alt+Backspace never do', async () => {
+    const win = fa.window(500, 40, 100, 100, pattern(100, 100, 5));
+    backend.injectInput(a.display, { type: 'pointer', x: 550, y: 90, buttons: 0, wheelX: 0, wheelY: 0 });
+    await new Promise((r) => setTimeout(r, 100));
+    const key = (code: string, k: string, down: boolean) =>
+      backend.injectInput(a.display, { type: 'key', code, key: k, down, modifiers: 0 });
+    const combo = (code: string, k: string) => {
+      key('ControlLeft', 'Control', true);
+      key('AltLeft', 'Alt', true);
+      key(code, k, true);
+      key(code, k, false);
+      key('AltLeft', 'Alt', false);
+      key('ControlLeft', 'Control', false);
+    };
+    combo('Delete', 'Delete');
+    combo('F2', 'F2');
+    combo('Backspace', 'Backspace');
+    key('F2', 'F2', true);
+    key('F2', 'F2', false);
+    const F2 = fa.keycodeOf(0xffbf);
+    const DEL = fa.keycodeOf(0xffff);
+    const BS = fa.keycodeOf(0xff08);
+    await fa.waitClick((c) => c.window === win && c.type === 'key' && c.button === F2 && c.x === 0);
+    const keys = fa.clicks.filter((c) => c.window === win && c.type === 'key');
+    // Delete arrived with Control (4) and Mod1 (8) held; F2 only on its own; Backspace never.
+    expect(keys.filter((c) => c.button === DEL).map((c) => c.x & 12)).toEqual([12]);
+    expect(keys.filter((c) => c.button === F2).map((c) => c.x & 12)).toEqual([0]);
+    expect(keys.filter((c) => c.button === BS)).toEqual([]);
+  });
+
   it('clipboard: text and PNG both ways with xclip', async () => {
     const text = 'zwischen Ablage ✓ 日本語';
     await backend.writeClipboard(a.display, { mime: 'text/plain', data: Buffer.from(text) });
