@@ -60,6 +60,8 @@ const debs = [
   ['x11-xserver-utils', '/usr/bin/xrandr'],
   ['x11-utils', '/usr/bin/xdpyinfo'],
   ['xauth', '/usr/bin/xauth'],
+  ['xdotool', '/usr/bin/xdotool'],
+  ['libxi6', `${libDir}/libXi.so.6`],
   ['libx11-6', `${libDir}/libX11.so.6`],
   ['libxext6', `${libDir}/libXext.so.6`],
   ['libxtst6', `${libDir}/libXtst.so.6`],

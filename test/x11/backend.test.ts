@@ -13,7 +13,11 @@ import { missingTool } from '../support/system';
 import { FixtureClient, pattern } from './fixture';
 import { noXvfb, startXvfb, type Xvfb } from './xvfb';
 
-const skip = noXvfb() || missingTool('/usr/bin/xclip', 'xclip') || missingTool('/usr/bin/xterm', 'xterm');
+const skip =
+  noXvfb() ||
+  missingTool('/usr/bin/xclip', 'xclip') ||
+  missingTool('/usr/bin/xterm', 'xterm') ||
+  missingTool('/usr/bin/xdotool', 'xdotool');
 
 /** The BGR bytes of a rectangle of a frame, X bytes dropped (they are padding). */
 function bgrOf(f: CapturedFrame, r: Rect): Buffer {
@@ -105,6 +109,24 @@ describe.skipIf(skip)('X11 backend on Xvfb', () => {
     cap.close();
     expect([c.x, c.y, c.visible]).toEqual([40, 320, true]);
     expect(c.shape && c.shape.w > 0 && c.shape.rgba.length === c.shape.w * c.shape.h * 4).toBe(true);
+  });
+
+  it('the device user moving the pointer (not through the agent) moves the cursor the console draws', async () => {
+    const cap = backend.openCapture(a.display);
+    try {
+      cap.grab();
+      // xdotool warps the pointer: no motion event, so this also covers the periodic re-query.
+      await a.run('xdotool', ['mousemove', '210', '220']);
+      const end = Date.now() + 3000;
+      let c = cap.grab().cursor;
+      while ((c.x !== 210 || c.y !== 220) && Date.now() < end) {
+        await new Promise((r) => setTimeout(r, 50));
+        c = cap.grab().cursor;
+      }
+      expect([c.x, c.y, c.visible]).toEqual([210, 220, true]);
+    } finally {
+      cap.close();
+    }
   });
 
   it('typed text, with Shift, AltGr-free non-ASCII and emoji, arrives in an xterm', async () => {

@@ -90,7 +90,10 @@ export class X11Backend implements DesktopBackend {
   injectInput(userSessionId: string, ev: InputEvent): void {
     this.refuseWayland(userSessionId);
     const st = this.state(userSessionId);
-    if (ev.type === 'pointer' && ev.buttons) st.lastInjectedClick = Date.now();
+    if (ev.type === 'pointer') {
+      if (ev.buttons) st.lastInjectedClick = Date.now();
+      st.cursor.markMoved();
+    }
     st.input.inject(ev);
   }
 
