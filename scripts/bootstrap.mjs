@@ -53,6 +53,9 @@ const debs = [
   ['coturn', '/usr/bin/turnutils_uclient'],
   ['chromium', '/usr/bin/chromium'],
   ['xvfb', '/usr/bin/Xvfb'],
+  // The windows of `npm run demo` (its test looks at them through a session).
+  ['xterm', '/usr/bin/xterm'],
+  ['x11-apps', '/usr/bin/xclock'],
 ];
 
 function ensureDebs() {
