@@ -102,9 +102,9 @@ async function until<T>(what: string, ms: number, probe: () => T | undefined | P
   }
 }
 
-function api(base: string, ca: string, method: string, path: string, body?: unknown, token?: string) {
+function api<T>(base: string, ca: string, method: string, path: string, body?: unknown, token?: string) {
   const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-  return new Promise<{ status: number; body: any }>((res, rej) => {
+  return new Promise<{ status: number; body: T | undefined }>((res, rej) => {
     const req = https.request(
       `${base}${path}`,
       {
@@ -186,16 +186,16 @@ async function main() {
   const cert = readFileSync(join(dataDir, 'relay', 'tls', 'cert.pem'), 'utf8');
   const fingerprint = certFingerprint(cert);
 
-  const login = await api(base, cert, 'POST', '/api/v1/auth/login', { username: 'admin', password });
+  const login = await api<{ token: string }>(base, cert, 'POST', '/api/v1/auth/login', { username: 'admin', password });
   if (login.status !== 200) fail(`admin login failed (${login.status}); with --data-dir, use a fresh directory`);
-  const token: string = login.body.token;
-  const t = await api(base, cert, 'POST', '/api/v1/enrollment-tokens', {}, token);
+  const token = login.body!.token;
+  const t = await api<{ token: string }>(base, cert, 'POST', '/api/v1/enrollment-tokens', {}, token);
   if (t.status !== 201) fail(`enrollment token refused: ${t.status} ${JSON.stringify(t.body)}`);
 
   const agentConfig = join(dataDir, 'agent', 'agent.json');
   const cfg = await enroll({
     server: base,
-    token: t.body.token,
+    token: t.body!.token,
     hostname: HOSTNAME,
     serverFingerprint: fingerprint,
     base: {
@@ -220,7 +220,7 @@ async function main() {
     logDir,
   );
   await until('the agent to come online', 90_000, async () => {
-    const d = await api(base, cert, 'GET', `/api/v1/devices/${cfg.deviceId}`, undefined, token);
+    const d = await api<{ online: boolean }>(base, cert, 'GET', `/api/v1/devices/${cfg.deviceId}`, undefined, token);
     return d.body?.online ? true : undefined;
   });
 

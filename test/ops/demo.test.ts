@@ -113,7 +113,7 @@ describe.skipIf(noXvfb)('npm run demo', () => {
     );
     const at = (x: number, y: number) => {
       const t = tiles.find((t) => x >= t.x && x < t.x + t.w && y >= t.y && y < t.y + t.h);
-      if (!t || t.encoding !== 'jpeg') throw new Error(`no JPEG tile at ${x},${y}`);
+      if (t?.encoding !== 'jpeg') throw new Error(`no JPEG tile at ${x},${y}`);
       return pixel(t, x, y);
     };
     // xterm's white window at 40,40 (100x30 cells) on the black root window of Xvfb.
