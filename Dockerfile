@@ -79,7 +79,7 @@ COPY server/ server/
 COPY turn/ turn/
 COPY console-client/ console-client/
 COPY --from=console /app/console-client/dist console-client/dist
-COPY scripts/healthcheck.mjs scripts/
+COPY scripts/healthcheck.mjs scripts/backup.mjs scripts/
 
 ENV NODE_ENV=production \
     RC_PORT=443 \
