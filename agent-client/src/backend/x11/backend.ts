@@ -70,16 +70,22 @@ export class X11Backend implements DesktopBackend {
     }
   }
 
-  openCapture(userSessionId: string, area?: Rect): CaptureSource {
+  openCapture(userSessionId: string, monitorId = ''): CaptureSource {
     const st = this.state(userSessionId);
-    const a = area ?? { x: 0, y: 0, w: st.conn.width, h: st.conn.height };
-    return new ShmCapture(st.conn, a, st.cursor);
+    let area: Rect = { x: 0, y: 0, w: st.conn.width, h: st.conn.height };
+    if (monitorId !== '') {
+      const m = readMonitors(st.conn).find((e) => e.id === monitorId);
+      if (!m) throw new X11Error('no_monitor', `no monitor ${monitorId.slice(0, 64)} on ${userSessionId}`);
+      area = { x: m.x, y: m.y, w: m.width, h: m.height };
+    }
+    return new ShmCapture(st.conn, area, st.cursor);
   }
 
-  injectInput(userSessionId: string, ev: InputEvent, origin?: { x: number; y: number }): void {
+  /** Pointer coordinates are root coordinates here: the session adds the selected monitor's offset. */
+  injectInput(userSessionId: string, ev: InputEvent): void {
     const st = this.state(userSessionId);
     if (ev.type === 'pointer' && ev.buttons) st.lastInjectedClick = Date.now();
-    st.input.inject(ev, origin?.x ?? 0, origin?.y ?? 0);
+    st.input.inject(ev);
   }
 
   async readClipboard(userSessionId: string): Promise<ClipboardData | null> {

@@ -7,6 +7,7 @@ export const X11ErrorCode = {
   no_extension: 'the X server lacks an extension the backend needs',
   wayland: 'the user session runs Wayland, which this backend cannot capture yet',
   no_session: 'no such user session',
+  no_monitor: 'no such monitor on that display',
   clipboard: 'the clipboard could not be read or written',
   too_large: 'the clipboard content exceeds the configured cap',
   policy: 'the clipboard policy forbids this direction',

@@ -21,7 +21,12 @@ const SHIFT_SYMS = new Set([0xffe1, 0xffe2]);
 const LEVEL3_SYMS = new Set([XK_ISO_Level3_Shift, XK_Mode_switch]);
 const MappingNotify = 34;
 const WHEEL_NOTCH = 120;
-const SPARES_KEPT = 8;
+/**
+ * A spare keycode is re-mapped only this long after its last press: a client reads a key press with
+ * the mapping current when it processes the event, so re-mapping sooner can change a queued letter.
+ */
+const SPARE_REUSE_MS = 250;
+const MAX_QUEUE = 1000;
 
 interface Place {
   keycode: number;
@@ -41,6 +46,10 @@ export class XTestInput {
   private readonly down = new Map<string, number>();
   private buttons = 0;
   private wheelAcc = { x: 0, y: 0 };
+  private readonly queue: InputEvent[] = [];
+  private retry: NodeJS.Timeout | undefined;
+  /** When each spare keycode was last pressed. */
+  private readonly spareUsedAt = new Map<number, number>();
   private readonly offMapping: () => void;
 
   constructor(private readonly conn: XConnection) {
@@ -53,11 +62,29 @@ export class XTestInput {
     });
   }
 
-  /** `ox`, `oy`: where the picture the console sees starts on the root (a selected monitor). */
-  inject(ev: InputEvent, ox = 0, oy = 0): void {
+  /** Queues an event: injected in order, at once unless a spare keycode must be re-used too soon. */
+  inject(ev: InputEvent): void {
     if (!this.conn.alive) return;
-    if (ev.type === 'pointer') this.pointer(ev, ox, oy);
-    else this.key(ev.code, ev.key, ev.down);
+    if (this.queue.length >= MAX_QUEUE) return; // a flood while waiting: drop, never grow without bound
+    this.queue.push(ev);
+    if (!this.retry) this.drain();
+  }
+
+  private drain() {
+    this.retry = undefined;
+    while (this.queue.length && this.conn.alive) {
+      const ev = this.queue[0]!;
+      if (ev.type === 'pointer') this.pointer(ev);
+      else {
+        const wait = this.key(ev.code, ev.key, ev.down);
+        if (wait > 0) {
+          this.conn.flush();
+          this.retry = setTimeout(() => this.drain(), wait);
+          return;
+        }
+      }
+      this.queue.shift();
+    }
     this.conn.flush();
   }
 
@@ -72,14 +99,17 @@ export class XTestInput {
   }
 
   close(): void {
+    clearTimeout(this.retry);
+    this.retry = undefined;
+    this.queue.length = 0;
     this.releaseAll();
     this.offMapping();
   }
 
-  private pointer(ev: Extract<InputEvent, { type: 'pointer' }>, ox: number, oy: number) {
+  private pointer(ev: Extract<InputEvent, { type: 'pointer' }>) {
     const t = Xtst();
     const d = this.conn.dpy;
-    t.XTestFakeMotionEvent(d, -1, Math.round(ev.x) + ox, Math.round(ev.y) + oy, 0);
+    t.XTestFakeMotionEvent(d, -1, Math.round(ev.x), Math.round(ev.y), 0);
     for (const [bit, xb] of BUTTONS) {
       const now = ev.buttons & bit;
       if (now !== (this.buttons & bit)) t.XTestFakeButtonEvent(d, xb, now ? 1 : 0, 0);
@@ -105,27 +135,27 @@ export class XTestInput {
     }
   }
 
-  private key(code: string, key: string, isDown: boolean) {
+  /** Injects one key event; returns > 0 (ms) when it must wait for a spare keycode instead. */
+  private key(code: string, key: string, isDown: boolean): number {
     const d = this.conn.dpy;
     if (!isDown) {
       const kc = this.down.get(code);
-      if (kc === undefined) return;
+      if (kc === undefined) return 0;
       this.down.delete(code);
       Xtst().XTestFakeKeyEvent(d, kc, 0, 0);
-      return;
+      return 0;
     }
     const target = keysymFor(code, key);
-    if (!target) return;
+    if (!target) return 0;
     if (this.stale) this.loadMapping();
-    let place = this.places.get(target.keysym);
+    let place: Place | number | undefined = this.places.get(target.keysym);
     place ??= this.spare(target.keysym);
-    if (!place) return;
+    if (typeof place !== 'object') return place ?? 0;
     const held = this.down.get(code);
     if (held !== undefined && held !== place.keycode) Xtst().XTestFakeKeyEvent(d, held, 0, 0);
     if (!target.isChar || MODIFIER_KEYSYMS.has(target.keysym)) {
-      Xtst().XTestFakeKeyEvent(d, place.keycode, 1, 0);
-      this.down.set(code, place.keycode);
-      return;
+      this.press(code, place.keycode);
+      return 0;
     }
     // Fit Shift and AltGr to the level the character sits on, press, then put them back.
     const needShift = place.index % 2 === 1;
@@ -152,12 +182,18 @@ export class XTestInput {
       for (const [kc, state] of undo.reverse()) Xtst().XTestFakeKeyEvent(d, kc, state, 0);
       undo.length = 0;
       const sp = this.spare(target.keysym);
-      if (!sp) return;
+      if (typeof sp !== 'object') return sp ?? 0;
       place = sp;
     }
-    Xtst().XTestFakeKeyEvent(d, place.keycode, 1, 0);
-    this.down.set(code, place.keycode);
+    this.press(code, place.keycode);
     for (const [kc, state] of undo.reverse()) Xtst().XTestFakeKeyEvent(d, kc, state, 0);
+    return 0;
+  }
+
+  private press(code: string, keycode: number) {
+    Xtst().XTestFakeKeyEvent(this.conn.dpy, keycode, 1, 0);
+    this.down.set(code, keycode);
+    if (this.spareUse.has(keycode)) this.spareUsedAt.set(keycode, Date.now());
   }
 
   private loadMapping() {
@@ -202,8 +238,11 @@ export class XTestInput {
     this.spares = spares.filter((kc) => kc > 8 && kc < 255);
   }
 
-  /** Maps `keysym` on a spare keycode (the least recently used one when all are taken). */
-  private spare(keysym: number): Place | undefined {
+  /**
+   * Maps `keysym` on a spare keycode: a free one, else the least recently used one once it has not
+   * been pressed for SPARE_REUSE_MS (the number returned is how long to wait for that).
+   */
+  private spare(keysym: number): Place | number | undefined {
     for (const [kc, ks] of this.spareUse) {
       if (ks === keysym) {
         this.spareUse.delete(kc);
@@ -212,12 +251,12 @@ export class XTestInput {
       }
     }
     let kc = this.spares.find((k) => !this.spareUse.has(k));
-    if (kc === undefined || this.spareUse.size >= SPARES_KEPT) {
-      const oldest = this.spareUse.keys().next();
-      if (oldest.done) return undefined;
-      kc = oldest.value;
-      const held = [...this.down.values()].includes(kc);
-      if (held) return undefined;
+    if (kc === undefined) {
+      const held = new Set(this.down.values());
+      kc = [...this.spareUse.keys()].find((k) => !held.has(k));
+      if (kc === undefined) return undefined;
+      const idle = Date.now() - (this.spareUsedAt.get(kc) ?? 0);
+      if (idle < SPARE_REUSE_MS) return SPARE_REUSE_MS - idle;
       this.places.delete(this.spareUse.get(kc)!);
       this.spareUse.delete(kc);
     }
