@@ -4,6 +4,7 @@
 // STOPSIGNAL.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import https from 'node:https';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { CONFIG_SCHEMA, loadConfig } from '@rc-relay/server';
@@ -150,7 +151,8 @@ describe('the runtime stage’s files', () => {
     mkdirSync(join(app, 'node_modules', '@rc-relay'), { recursive: true });
     for (const w of depsWorkspaces) symlinkSync(join(app, w), join(app, 'node_modules', '@rc-relay', w));
     // The console bundle from the console stage, when this checkout has built it.
-    if (existsSync(join(ROOT, 'console-client', 'dist'))) {
+    const withConsole = existsSync(join(ROOT, 'console-client', 'dist', 'index.html'));
+    if (withConsole) {
       cpSync(join(ROOT, 'console-client', 'dist'), join(app, 'console-client', 'dist'), { recursive: true });
     }
 
@@ -188,6 +190,23 @@ describe('the runtime stage’s files', () => {
     });
     expect(health.stderr).toBe('');
     expect(health.status).toBe(0);
+    if (withConsole) {
+      // The image serves the console it built at / (contract 3).
+      const ca = readFileSync(join(app, 'data', 'tls', 'cert.pem'), 'utf8');
+      const page = await new Promise<{ status: number; body: string }>((res, rej) => {
+        https
+          .get({ host: '127.0.0.1', port: Number(port), path: '/', ca, servername: 'localhost' }, (r) => {
+            let body = '';
+            r.on('data', (d) => {
+              body += d;
+            });
+            r.on('end', () => res({ status: r.statusCode ?? 0, body }));
+          })
+          .on('error', rej);
+      });
+      expect(page.status).toBe(200);
+      expect(page.body.toLowerCase()).toContain('<!doctype html');
+    }
 
     relay.kill(all(runtime, 'STOPSIGNAL')[0] as NodeJS.Signals);
     expect(await exited).toBe(0);
