@@ -130,3 +130,23 @@ describe.skipIf(noXvfb)('npm run demo', () => {
     expect(existsSync(dataDir)).toBe(false);
   }, 240_000);
 });
+
+describe('npm run demo without Xvfb', () => {
+  it('names the Debian package to install', async () => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/demo.ts', '--port', '0'], {
+      cwd: ROOT,
+      env: { ...process.env, PATH: '/nonexistent' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+    });
+    child.stderr.on('data', (d) => {
+      out += d;
+    });
+    const code = await new Promise<number | null>((r) => child.once('exit', r));
+    expect(code).toBe(1);
+    expect(out).toContain("Xvfb is missing: install the Debian package 'xvfb'");
+  }, 60_000);
+});
