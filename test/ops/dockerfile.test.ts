@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { CONFIG_SCHEMA, loadConfig } from '@rc-relay/server';
 import { afterAll, describe, expect, it } from 'vitest';
+import { missingTool } from '../support/system';
 import { type DockerStage, parseDockerfile } from './dockerfile';
 
 const ROOT = join(import.meta.dirname, '..', '..');
@@ -99,6 +100,40 @@ describe('Dockerfile', () => {
       }
     }
     for (const secret of ['data', '.env', '**/node_modules', '.git']) expect(ignore).toContain(secret);
+  });
+});
+
+// The image's way to port 443, tried on this kernel: the Dockerfile's setcap on a copy of node, run
+// as an unprivileged uid (as root can, with setpriv from util-linux).
+const asRoot = process.getuid?.() === 0;
+const noSetcap = !asRoot || missingTool('/usr/sbin/setcap', 'libcap2-bin');
+describe.skipIf(noSetcap)('cap_net_bind_service on the node binary', () => {
+  let dir: string;
+  afterAll(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('lets a non-root node bind 443; needs NET_BIND_SERVICE in the bounding set', () => {
+    dir = mkdtempSync(join(tmpdir(), 'rc-ops-cap-'));
+    const node = join(dir, 'node');
+    cpSync(process.execPath, node);
+    const setcap = /setcap (\S+) \/usr\/local\/bin\/node/.exec(all(runtime, 'RUN').join('\n'))![1]!;
+    expect(spawnSync('setcap', [setcap, node]).status).toBe(0);
+    const bind443 =
+      "require('net').createServer().listen(443, '127.0.0.1', function () { console.log('bound'); this.close(); })" +
+      ".on('error', (e) => console.log(e.code))";
+    const asNobody = (bin: string, extra: string[] = []) =>
+      spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', ...extra, bin, '-e', bind443], {
+        cwd: dir,
+        encoding: 'utf8',
+      });
+    // Port 443 is privileged here, as in a container without the sysctl.
+    expect(asNobody(process.execPath).stdout.trim()).toBe('EACCES');
+    expect(asNobody(node).stdout.trim()).toBe('bound');
+    // compose drops every capability but this one: enough to bind.
+    expect(asNobody(node, ['--bounding-set=-all,+net_bind_service']).stdout.trim()).toBe('bound');
+    // Without it in the bounding set the kernel refuses to run the binary at all.
+    expect(asNobody(node, ['--bounding-set=-all']).status).not.toBe(0);
   });
 });
 
