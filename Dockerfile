@@ -91,7 +91,7 @@ EXPOSE 443/tcp 443/udp 49160-49200/udp
 USER rc-relay:rc-relay
 
 # Verifies TLS against the relay's own certificate (scripts/healthcheck.mjs), never with checks off.
-HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "scripts/healthcheck.mjs"]
 
 # tsx runs the TypeScript sources as in development (its cache goes to /tmp); SIGTERM drains.
