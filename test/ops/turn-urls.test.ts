@@ -1,5 +1,8 @@
 // A scale-out TURN server (coturn with `use-auth-secret`) beside the embedded one: the relay hands
 // both out in a session's ICE servers, and the one credential it signs opens an allocation on each.
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadConfig } from '@rc-relay/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RequestedTransport } from '../../turn/src/stun/attributes/requested-transport';
@@ -15,6 +18,7 @@ import { freeUdpPort, start } from '../turn/processes';
 import { errorCode, isSuccess, TurnTestClient } from '../turn/turn-client';
 
 const SECRET = 'shared-between-relay-and-coturn';
+const PIDFILE = join(tmpdir(), `rc-ops-coturn-${process.pid}.pid`);
 const udp17 = (b: MessageBuilder) => b.add(RequestedTransport, 17);
 const noCoturn = missingTool('/usr/bin/turnserver', 'coturn');
 
@@ -55,7 +59,7 @@ describe.skipIf(noCoturn)('a coturn beside the embedded TURN', () => {
       '--no-cli',
       '--min-port=41000',
       '--max-port=41100',
-      `--pidfile=/tmp/rc-ops-coturn-${process.pid}.pid`,
+      `--pidfile=${PIDFILE}`,
       '--log-file=stdout',
       '--simple-log',
     ]);
@@ -74,6 +78,7 @@ describe.skipIf(noCoturn)('a coturn beside the embedded TURN', () => {
   afterAll(async () => {
     await r?.stop();
     await coturn?.stop();
+    rmSync(PIDFILE, { force: true });
   });
 
   it('a session gets both servers, and its credential allocates on each', async () => {
