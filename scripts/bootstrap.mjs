@@ -51,6 +51,10 @@ function ensureNpm() {
 // Debian package → a file it installs, used to tell whether it is there.
 const libDir = `/usr/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu`;
 const debs = [
+  // xclock and xeyes for the windows of `npm run demo` (its test looks at them through a session).
+  ['x11-apps', '/usr/bin/xclock'],
+  // setcap: test/ops tries the container's cap_net_bind_service on this kernel.
+  ['libcap2-bin', '/usr/sbin/setcap'],
   ['coturn', '/usr/bin/turnutils_uclient'],
   ['chromium', '/usr/bin/chromium'],
   ['xvfb', '/usr/bin/Xvfb'],

@@ -12,6 +12,7 @@ export interface RelayConfig {
   adminPassword: string | null;
   turn: boolean;
   turnSecret: string | null;
+  turnUrls: string[];
   relayPorts: [number, number];
   turnDenyPeers: string[];
   turnAllowPeers: string[];
@@ -65,6 +66,19 @@ const cidrList: Parser<string[]> = (raw) => {
     if (!/^[0-9A-Fa-f.:]+\/\d{1,3}$/.test(item)) fail(`'${item}' is not a CIDR like 10.0.0.0/8 or fd00::/8`);
   }
   return items;
+};
+// RFC 7064 (stun:/stuns:) and RFC 7065 (turn:/turns:) URIs: host, optional port, optional transport.
+const ICE_URL = /^(stuns?|turns?):(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)(:\d{1,5})?(\?transport=(udp|tcp))?$/;
+const iceUrlList: Parser<string[]> = (raw) => {
+  const items = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const item of items) {
+    if (!ICE_URL.test(item)) fail(`'${item}' is not a URL like turn:turn2.example.com:3478?transport=udp`);
+  }
+  // The IceServer schema carries at most 8 URLs per entry (protocol/src/common.ts).
+  return items.length <= 8 ? items : fail('at most 8 URLs');
 };
 const portRange: Parser<[number, number]> = (raw) => {
   const m = /^(\d+)-(\d+)$/.exec(raw.trim());
@@ -135,6 +149,12 @@ export const CONFIG_SCHEMA = {
     default: null,
     doc: 'Shared secret for time-limited TURN credentials (also for an external coturn); else generated and kept.',
     parse: optionalText,
+  }),
+  RC_TURN_URLS: entry({
+    key: 'turnUrls',
+    default: '',
+    doc: 'Extra STUN/TURN servers handed to sessions beside the embedded one, comma-separated (e.g. `turn:turn2.example.com:3478?transport=udp`); they get the same time-limited credentials, so they must share RC_TURN_SECRET (coturn: `use-auth-secret`).',
+    parse: iceUrlList,
   }),
   RC_RELAY_PORTS: entry({
     key: 'relayPorts',
@@ -230,6 +250,11 @@ export function loadConfig(env: ConfigEnv = process.env): RelayConfig {
   }
   if ((out.tlsCert === null) !== (out.tlsKey === null))
     problems.push('RC_TLS_CERT and RC_TLS_KEY must be set together');
+  const urls = out.turnUrls as string[] | undefined;
+  if (urls && urls.length > 0 && out.turnSecret === null)
+    problems.push(
+      'RC_TURN_URLS needs RC_TURN_SECRET: the extra TURN servers must share the secret the relay signs with',
+    );
   if (problems.length > 0) throw new ConfigError(problems);
   return out as unknown as RelayConfig;
 }

@@ -29,4 +29,16 @@ describe('TURN REST credentials', () => {
       iceServersFor({ host: 'h', port: 1, tls: true, turn: false, secret: 'x', label: 's', ttlSeconds: 60 }),
     ).toEqual([]);
   });
+
+  it('extra servers share the credential, and are handed out even with the embedded TURN off', () => {
+    const base = { host: 'relay', port: 443, tls: false, secret: 'x', label: 's', ttlSeconds: 60 };
+    const extraUrls = ['turn:turn2:3478?transport=udp'];
+    const on = iceServersFor({ ...base, turn: true, extraUrls });
+    expect(on).toHaveLength(3);
+    expect(on[2]).toEqual({ urls: extraUrls, username: on[1]!.username, credential: on[1]!.credential });
+    const off = iceServersFor({ ...base, turn: false, extraUrls });
+    expect(off).toEqual([
+      { urls: extraUrls, username: expect.stringMatching(/^\d+:s$/), credential: expect.any(String) },
+    ]);
+  });
 });

@@ -56,6 +56,7 @@ export const sessionRoutes: FastifyPluginAsync<{ ctx: RelayContext }> = async (a
         port: ctx.publicPort(),
         tls: config.tls,
         turn: config.turn,
+        extraUrls: config.turnUrls,
         secret: keys.turnSecret,
         label: id,
         ttlSeconds: config.turnCredentialTtlSeconds,
