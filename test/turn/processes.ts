@@ -36,8 +36,9 @@ export function start(
   cmd: string,
   args: string[],
   env: NodeJS.ProcessEnv = process.env,
+  cwd?: string,
 ): { child: ChildProcess; stop: () => Promise<void>; output: () => string } {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env, cwd });
   let out = '';
   child.stdout?.on('data', (d) => {
     out += d;

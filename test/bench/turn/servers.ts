@@ -20,7 +20,13 @@ async function waitFor(check: () => boolean, what: string, timeoutMs = 15_000): 
   }
 }
 
-export async function startOurs(workers: number, port: number, relayPorts: string): Promise<ServerUnderTest> {
+/** `checkout` runs our server from another worktree (A/B of a change under the same load). */
+export async function startOurs(
+  workers: number,
+  port: number,
+  relayPorts: string,
+  checkout?: string,
+): Promise<ServerUnderTest> {
   const env = {
     ...process.env,
     BENCH_PORT: String(port),
@@ -30,9 +36,10 @@ export async function startOurs(workers: number, port: number, relayPorts: strin
   };
   // BENCH_PROFILE=<dir> writes a V8 CPU profile of our server there on exit.
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-  const p = start(process.execPath, [...profile, '--import', 'tsx', 'test/bench/turn/our-server.ts'], env);
+  const p = start(process.execPath, [...profile, '--import', 'tsx', 'test/bench/turn/our-server.ts'], env, checkout);
   await waitFor(() => p.output().includes('READY'), 'our server');
-  return { name: workers === 1 ? 'ours, 1 thread' : `ours, ${workers} workers`, port, pid: p.child.pid!, stop: p.stop };
+  const name = `${checkout ? 'base' : 'ours'}, ${workers === 1 ? '1 thread' : `${workers} workers`}`;
+  return { name, port, pid: p.child.pid!, stop: p.stop };
 }
 
 export async function startCoturn(port: number): Promise<ServerUnderTest> {
