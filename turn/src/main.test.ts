@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { configFromEnv } from './main';
+import { autoWorkerCount } from './shard/worker-count';
 
 describe('standalone configuration from the environment', () => {
   it('requires RC_TURN_SECRET and lists every problem at once', () => {
@@ -37,5 +38,13 @@ describe('standalone configuration from the environment', () => {
     expect(c.port).toBe(3478);
     expect(c.turn.relayPortRange).toEqual([49152, 65535]);
     expect(c.turn.externalIPv4).toBeUndefined();
+    expect(c.turn.workers).toBe(autoWorkerCount([49152, 65535]));
+    expect(() => configFromEnv({ RC_TURN_SECRET: 's', RC_TURN_WORKERS: 'many' })).toThrow(/RC_TURN_WORKERS/);
+  });
+
+  it('auto workers: one per core on Linux, never more than relay ports, none elsewhere', () => {
+    expect(autoWorkerCount([50000, 50000], 'linux')).toBe(1);
+    expect(autoWorkerCount([50000, 65535], 'darwin')).toBe(1);
+    expect(autoWorkerCount([50000, 65535], 'linux')).toBeGreaterThanOrEqual(1);
   });
 });
