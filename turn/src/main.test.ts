@@ -42,9 +42,12 @@ describe('standalone configuration from the environment', () => {
     expect(() => configFromEnv({ RC_TURN_SECRET: 's', RC_TURN_WORKERS: 'many' })).toThrow(/RC_TURN_WORKERS/);
   });
 
-  it('auto workers: one per core on Linux, never more than relay ports, none elsewhere', () => {
-    expect(autoWorkerCount([50000, 50000], 'linux')).toBe(1);
-    expect(autoWorkerCount([50000, 65535], 'darwin')).toBe(1);
-    expect(autoWorkerCount([50000, 65535], 'linux')).toBeGreaterThanOrEqual(1);
+  it('auto workers: one per core on Linux ≥ 6.13, never more than relay ports or 16, none elsewhere', () => {
+    expect(autoWorkerCount([50000, 65535], 'linux', '6.18.44-fc-v769', 4)).toBe(4);
+    expect(autoWorkerCount([50000, 65535], 'linux', '6.13.0', 64)).toBe(16);
+    expect(autoWorkerCount([50000, 50001], 'linux', '7.0.1', 8)).toBe(2);
+    expect(autoWorkerCount([50000, 65535], 'linux', '6.12.9', 8)).toBe(1);
+    expect(autoWorkerCount([50000, 65535], 'linux', '5.15.0-91-generic', 8)).toBe(1);
+    expect(autoWorkerCount([50000, 65535], 'darwin', '24.1.0', 8)).toBe(1);
   });
 });

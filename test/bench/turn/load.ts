@@ -21,7 +21,7 @@ import { Method } from '../../../turn/src/stun/constants';
 import { readAttribute } from '../../../turn/src/stun/message';
 import { run } from '../../turn/processes';
 import { errorCode, isSuccess, TurnTestClient } from '../../turn/turn-client';
-import { cpuMicros, rssKiB } from './proc-stats';
+import { cpuSplit, rssKiB } from './proc-stats';
 import { SECRET, type ServerUnderTest, startCoturn, startOurs } from './servers';
 
 const CLIENT_COUNTS = (process.env.BENCH_CLIENTS ?? '1,10,50').split(',').map(Number);
@@ -50,6 +50,8 @@ interface Step {
   shortSends: number;
   bad: number;
   cpuMicros: number;
+  /** The user-space part of cpuMicros (the rest is kernel: syscalls, loopback delivery). */
+  userMicros: number;
   seconds: number;
 }
 
@@ -94,14 +96,14 @@ async function setUp(server: ServerUnderTest, clients: number): Promise<string> 
 }
 
 async function step(server: ServerUnderTest, input: string, rate: number, seconds = STEP_SECONDS): Promise<Step> {
-  const cpuBefore = cpuMicros(server.pid);
+  const before = cpuSplit(server.pid);
   const out = await run(
     GENERATOR,
     ['127.0.0.1', String(server.port), String(PEER_PORT), String(rate), String(seconds), String(PAYLOAD)],
     (seconds + 10) * 1000,
     input,
   );
-  const cpu = cpuMicros(server.pid) - cpuBefore;
+  const after = cpuSplit(server.pid);
   const f = Object.fromEntries([...out.stdout.matchAll(/(\w+)=([\d.]+)/g)].map((m) => [m[1], Number(m[2])]));
   if (f.sent_c2p === undefined) throw new Error(`generator failed: ${out.stdout}${out.stderr}`);
   return {
@@ -110,7 +112,8 @@ async function step(server: ServerUnderTest, input: string, rate: number, second
     delivered: f.recv_c2p! + f.recv_p2c!,
     shortSends: f.send_short!,
     bad: f.bad!,
-    cpuMicros: cpu,
+    cpuMicros: after.user + after.system - before.user - before.system,
+    userMicros: after.user - before.user,
     seconds: f.seconds!,
   };
 }
@@ -148,7 +151,7 @@ async function measure(servers: ServerUnderTest[], clients: number): Promise<Res
       process.stdout.write(
         `${r.server.name.padEnd(16)} clients ${String(clients).padStart(3)} offered ${String(rate).padStart(6)} pkt/s: ` +
           `delivered ${fmt(s.delivered / s.seconds).padStart(6)} pkt/s, loss ${fmt(100 * loss(s), 3)} %, ` +
-          `${fmt(perPacket(s), 1)} µs CPU/pkt${s.shortSends ? `, generator short ${s.shortSends}` : ''}\n`,
+          `${fmt(perPacket(s), 1)} µs CPU/pkt (user ${fmt(s.userMicros / s.delivered, 1)})${s.shortSends ? `, generator short ${s.shortSends}` : ''}\n`,
       );
       if (passes(s)) r.best = s;
       else r.failed = true;

@@ -9,6 +9,8 @@
 // poll. It then drains for 300 ms and prints one line:
 //   sent_c2p=<n> recv_c2p=<n> sent_p2c=<n> recv_p2c=<n> send_short=<n> bad=<n> seconds=<s>
 // send_short counts packets the kernel refused (send buffer full): the generator's limit, not loss.
+// Every payload starts with a random run id and only datagrams carrying it are counted, so
+// stragglers of an earlier run (a backlogged server still relaying) never count as delivered.
 // Usage: turnload <server-ip> <server-port> <peer-port> <rate> <seconds> <payload-bytes>
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -42,6 +44,8 @@ static double now_s(void) {
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return ts.tv_sec + ts.tv_nsec / 1e9;
 }
+
+static uint32_t run_id;
 
 static void die(const char *what) {
   perror(what);
@@ -104,9 +108,15 @@ static void drain(int fd, int channel_data, size_t payload, long *good, long *ba
     if (r <= 0) return;
     for (int i = 0; i < r; i++) {
       size_t len = msgs[i].msg_len;
+      const unsigned char *data = channel_data ? bufs[i] + 4 : bufs[i];
       int ok = channel_data ? len == payload + 4 && (bufs[i][0] & 0xc0) == 0x40 &&
                                   ((bufs[i][2] << 8) | bufs[i][3]) == (int)payload
                             : len == payload;
+      uint32_t id;
+      if (ok) {
+        memcpy(&id, data, sizeof id);
+        if (id != run_id) continue; /* an earlier run's straggler: neither good nor bad */
+      }
       if (ok)
         (*good)++;
       else
@@ -126,10 +136,14 @@ int main(int argc, char **argv) {
   int peer_port = atoi(argv[3]);
   double rate = atof(argv[4]), seconds = atof(argv[5]);
   size_t payload = (size_t)atoi(argv[6]);
-  if (payload < 1 || payload > 1400 || rate <= 0 || seconds <= 0) {
+  if (payload < 4 || payload > 1400 || rate <= 0 || seconds <= 0) {
     fprintf(stderr, "bad rate, seconds or payload\n");
     return 2;
   }
+
+  struct timespec seed;
+  clock_gettime(CLOCK_REALTIME, &seed);
+  run_id = (uint32_t)(seed.tv_nsec ^ (seed.tv_sec << 20) ^ ((uint32_t)getpid() << 8));
 
   char cip[64], rip[64];
   int cport, channel, rport;
@@ -145,6 +159,7 @@ int main(int argc, char **argv) {
     c->frame[2] = payload >> 8;
     c->frame[3] = payload & 0xff;
     memset(c->frame + 4, 0xab, payload);
+    memcpy(c->frame + 4, &run_id, sizeof run_id);
   }
   if (nclients == 0) {
     fprintf(stderr, "no clients on stdin\n");
@@ -153,6 +168,7 @@ int main(int argc, char **argv) {
   int peer = udp_socket("127.0.0.1", peer_port);
   unsigned char peer_payload[2048];
   memset(peer_payload, 0xcd, payload);
+  memcpy(peer_payload, &run_id, sizeof run_id);
 
   struct pollfd *pfds = calloc(nclients + 1, sizeof *pfds);
   for (int i = 0; i < nclients; i++) pfds[i] = (struct pollfd){.fd = clients[i].fd, .events = POLLIN};
