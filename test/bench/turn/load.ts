@@ -106,6 +106,10 @@ async function step(server: ServerUnderTest, input: string, rate: number, second
   const after = cpuSplit(server.pid);
   const f = Object.fromEntries([...out.stdout.matchAll(/(\w+)=([\d.]+)/g)].map((m) => [m[1], Number(m[2])]));
   if (f.sent_c2p === undefined) throw new Error(`generator failed: ${out.stdout}${out.stderr}`);
+  if (f.recv_c2p === 0 && f.recv_p2c === 0)
+    process.stderr.write(
+      `nothing delivered: ${out.stdout}${out.stderr}\n${server.name}: ${server.output().slice(-2000)}\n`,
+    );
   return {
     rate,
     sent: f.sent_c2p! + f.sent_p2c!,

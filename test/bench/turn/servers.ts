@@ -10,6 +10,8 @@ export interface ServerUnderTest {
   port: number;
   pid: number;
   stop: () => Promise<void>;
+  /** Everything the server printed so far. */
+  output: () => string;
 }
 
 async function waitFor(check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
@@ -39,7 +41,7 @@ export async function startOurs(
   const p = start(process.execPath, [...profile, '--import', 'tsx', 'test/bench/turn/our-server.ts'], env, checkout);
   await waitFor(() => p.output().includes('READY'), 'our server');
   const name = `${checkout ? 'base' : 'ours'}, ${workers === 1 ? '1 thread' : `${workers} workers`}`;
-  return { name, port, pid: p.child.pid!, stop: p.stop };
+  return { name, port, pid: p.child.pid!, stop: p.stop, output: p.output };
 }
 
 export async function startCoturn(port: number): Promise<ServerUnderTest> {
@@ -64,5 +66,5 @@ export async function startCoturn(port: number): Promise<ServerUnderTest> {
   ]);
   await waitFor(() => /Total General servers|relay threads|IO method/i.test(p.output()), 'coturn');
   await new Promise((r) => setTimeout(r, 500));
-  return { name: 'coturn 1 thread', port, pid: p.child.pid!, stop: p.stop };
+  return { name: 'coturn 1 thread', port, pid: p.child.pid!, stop: p.stop, output: p.output };
 }
