@@ -194,8 +194,10 @@ async function main(): Promise<void> {
   for (const results of all) {
     const cells = results.map((r) => {
       const atCommon = r.steps.find((s) => s.rate === COMMON_RATE);
+      // No passing step at all: the loss-free rate is below the first one tried.
+      const rate = r.best ? fmt(r.best.delivered / r.best.seconds) : `<${rates()[0]}`;
       return col(
-        `${fmt(r.best ? r.best.delivered / r.best.seconds : 0).padStart(6)} pkt/s ${fmt(perPacket(r.best), 1).padStart(5)} µs, @${COMMON_RATE / 1000}k ${fmt(perPacket(atCommon), 1)} µs`,
+        `${rate.padStart(6)} pkt/s ${fmt(perPacket(r.best), 1).padStart(5)} µs, @${COMMON_RATE / 1000}k ${fmt(perPacket(atCommon), 1)} µs`,
       );
     });
     const ref = results[coturn];
