@@ -26,6 +26,12 @@ describe('config', () => {
     }
   });
 
+  it('TURN workers: auto by default, a count, or an error', () => {
+    expect(loadConfig({}).turnWorkers).toBe('auto');
+    expect(loadConfig({ RC_TURN_WORKERS: '3' }).turnWorkers).toBe(3);
+    expect(() => loadConfig({ RC_TURN_WORKERS: '0' })).toThrow(/RC_TURN_WORKERS/);
+  });
+
   it('requires cert and key together', () => {
     expect(() => loadConfig({ RC_TLS_CERT: '/x.pem' })).toThrow(/together/);
   });

@@ -17,6 +17,7 @@ export interface RelayConfig {
   turnDenyPeers: string[];
   turnAllowPeers: string[];
   turnCredentialTtlSeconds: number;
+  turnWorkers: number | 'auto';
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   heartbeatSeconds: number;
   heartbeatMissed: number;
@@ -87,6 +88,11 @@ const portRange: Parser<[number, number]> = (raw) => {
   const hi = Number(m[2]);
   if (lo < 1024 || hi > 65535 || lo > hi) return fail('must lie within 1024-65535 with low ≤ high');
   return [lo, hi];
+};
+const workerCount: Parser<number | 'auto'> = (raw) => {
+  if (raw.trim() === 'auto') return 'auto';
+  const n = Number(raw);
+  return Number.isInteger(n) && n >= 1 && n <= 64 ? n : fail('must be auto or an integer in 1–64');
 };
 const logLevel: Parser<RelayConfig['logLevel']> = (raw) => {
   const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -179,6 +185,12 @@ export const CONFIG_SCHEMA = {
     default: '3600',
     doc: 'Lifetime in seconds of the TURN credentials handed to a session.',
     parse: int(60, 7 * 86400),
+  }),
+  RC_TURN_WORKERS: entry({
+    key: 'turnWorkers',
+    default: 'auto',
+    doc: 'TURN relay threads for UDP allocations (1 = none); auto = one per core on Linux (README, TURN performance).',
+    parse: workerCount,
   }),
   RC_LOG_LEVEL: entry({
     key: 'logLevel',

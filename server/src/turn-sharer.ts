@@ -1,7 +1,7 @@
 // The embedded TURN/STUN server (turn/) on the relay's own port: UDP on RC_PORT, and TCP/TLS
 // streams that the front listener recognises as STUN. Its counters join /metrics.
 import { isIP } from 'node:net';
-import { TurnServer, type TurnStats } from '@rc-relay/turn';
+import { autoWorkerCount, TurnServer, type TurnStats } from '@rc-relay/turn';
 import type { PortSharer } from './app';
 import type { RelayContext } from './context';
 import type { TlsMaterial } from './keys';
@@ -57,6 +57,7 @@ export function buildTurnSharer(ctx: RelayContext, _tls: TlsMaterial | null): Po
     allowPeers: config.turnAllowPeers,
     software: 'rc-relay',
     logger: ctx.log.child({ mod: 'turn' }),
+    workers: config.turnWorkers === 'auto' ? autoWorkerCount(config.relayPorts) : config.turnWorkers,
   });
   return {
     onStunStream: (socket, remote, transport, first) => turn.handleStream(socket, remote, transport, first),

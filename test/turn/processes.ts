@@ -9,16 +9,17 @@ export interface Finished {
   stderr: string;
 }
 
-/** Runs a command to completion (or kills it after timeoutMs) and returns its output. */
-export function run(cmd: string, args: string[], timeoutMs: number): Promise<Finished> {
+/** Runs a command to completion (or kills it after timeoutMs) and returns its output; `input` goes to stdin. */
+export function run(cmd: string, args: string[], timeoutMs: number, input?: string): Promise<Finished> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { stdio: [input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'] });
+    if (input !== undefined) child.stdin?.end(input);
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => {
+    child.stdout?.on('data', (d) => {
       stdout += d;
     });
-    child.stderr.on('data', (d) => {
+    child.stderr?.on('data', (d) => {
       stderr += d;
     });
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
@@ -35,8 +36,9 @@ export function start(
   cmd: string,
   args: string[],
   env: NodeJS.ProcessEnv = process.env,
+  cwd?: string,
 ): { child: ChildProcess; stop: () => Promise<void>; output: () => string } {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env, cwd });
   let out = '';
   child.stdout?.on('data', (d) => {
     out += d;

@@ -33,15 +33,24 @@ export class TurnTestClient {
     private readonly write: (b: Buffer) => void,
     readonly close: () => void,
     public credentials: Credentials,
+    /** The client's local port (UDP only; 0 for streams). */
+    readonly localPort = 0,
   ) {}
 
-  static async udp(port: number, credentials: Credentials, host = '127.0.0.1'): Promise<TurnTestClient> {
+  /** `local` picks the client's own loopback address (benchmarks use a fresh one per run). */
+  static async udp(
+    port: number,
+    credentials: Credentials,
+    host = '127.0.0.1',
+    local?: string,
+  ): Promise<TurnTestClient> {
     const socket = dgram.createSocket(host.includes(':') ? 'udp6' : 'udp4');
-    await new Promise<void>((r) => socket.bind(0, host.includes(':') ? '::1' : '127.0.0.1', r));
+    await new Promise<void>((r) => socket.bind(0, local ?? (host.includes(':') ? '::1' : '127.0.0.1'), r));
     const client = new TurnTestClient(
       (b) => socket.send(b, port, host),
       () => socket.close(),
       credentials,
+      socket.address().port,
     );
     socket.on('message', (m) => client.receive(m, false));
     return client;

@@ -4,5 +4,6 @@ export { createTurnStreamListener, type TurnStreamListenerOptions } from './list
 export type { Logger } from './log';
 export type { TurnOptions } from './options';
 export { TurnServer } from './server';
+export { autoWorkerCount } from './shard/worker-count';
 export type { TurnStats } from './stats';
 export { isTlsClientHello, looksLikeStun } from './stun/sniff';

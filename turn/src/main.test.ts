@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { configFromEnv } from './main';
+import { autoWorkerCount } from './shard/worker-count';
 
 describe('standalone configuration from the environment', () => {
   it('requires RC_TURN_SECRET and lists every problem at once', () => {
@@ -37,5 +38,16 @@ describe('standalone configuration from the environment', () => {
     expect(c.port).toBe(3478);
     expect(c.turn.relayPortRange).toEqual([49152, 65535]);
     expect(c.turn.externalIPv4).toBeUndefined();
+    expect(c.turn.workers).toBe(autoWorkerCount([49152, 65535]));
+    expect(() => configFromEnv({ RC_TURN_SECRET: 's', RC_TURN_WORKERS: 'many' })).toThrow(/RC_TURN_WORKERS/);
+  });
+
+  it('auto workers: one per core on Linux ≥ 6.13, never more than relay ports or 16, none elsewhere', () => {
+    expect(autoWorkerCount([50000, 65535], 'linux', '6.18.44-fc-v769', 4)).toBe(4);
+    expect(autoWorkerCount([50000, 65535], 'linux', '6.13.0', 64)).toBe(16);
+    expect(autoWorkerCount([50000, 50001], 'linux', '7.0.1', 8)).toBe(2);
+    expect(autoWorkerCount([50000, 65535], 'linux', '6.12.9', 8)).toBe(1);
+    expect(autoWorkerCount([50000, 65535], 'linux', '5.15.0-91-generic', 8)).toBe(1);
+    expect(autoWorkerCount([50000, 65535], 'darwin', '24.1.0', 8)).toBe(1);
   });
 });

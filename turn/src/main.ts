@@ -5,6 +5,7 @@ import { createTurnStreamListener } from './listener';
 import type { Logger } from './log';
 import type { TurnOptions } from './options';
 import { TurnServer } from './server';
+import { autoWorkerCount } from './shard/worker-count';
 import { loadOrCreateTls } from './tls-material';
 
 /** Minimal JSON-lines logger for standalone runs; the relay passes its pino logger instead. */
@@ -37,7 +38,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv): { port: number; host: str
           .filter(Boolean)
       : [];
   const publicHost = env.RC_PUBLIC_HOST;
-  const workers = env.RC_TURN_WORKERS ? Number(env.RC_TURN_WORKERS) : 1;
+  const workersText = env.RC_TURN_WORKERS ?? 'auto';
+  const workers = workersText === 'auto' ? autoWorkerCount([range[0]!, range[1]!]) : Number(workersText);
+  if (!Number.isInteger(workers) || workers < 1 || workers > 64)
+    problems.push(`RC_TURN_WORKERS must be auto or an integer from 1 to 64, got ${workersText}`);
   if (problems.length > 0) throw new Error(`configuration problems:\n  ${problems.join('\n  ')}`);
   return {
     port,

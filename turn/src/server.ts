@@ -13,7 +13,7 @@ import { AllocationTable } from './server/allocation-table';
 import type { ServerContext } from './server/context';
 import { Dispatcher } from './server/dispatch';
 import type { ClientLink } from './server/link';
-import { closeQuietly, literalLookup, PortPool, SOCKET_BUFFER_BYTES } from './server/port-pool';
+import { literalLookup, PortPool, SOCKET_BUFFER_BYTES } from './server/port-pool';
 import { StreamConnection } from './server/stream-connection';
 import { UdpEndpoint } from './server/udp-endpoint';
 import { ShardPool } from './shard/shard-pool';
@@ -66,6 +66,7 @@ export class TurnServer {
   /** Listens for STUN/TURN over UDP. Without host, binds '::' dual-stack (IPv4 clients included). */
   async listenUdp(port: number, host?: string): Promise<{ port: number }> {
     if (this.closing) throw new Error('TurnServer is closed');
+    await this.shards?.ready;
     const v6 = host === undefined || isIPv6(host);
     const socket = dgram.createSocket({
       type: v6 ? 'udp6' : 'udp4',
@@ -129,15 +130,7 @@ export class TurnServer {
       this.pool.close();
       await this.shards?.close();
       for (const conn of [...this.streams]) conn.close();
-      await Promise.all(
-        this.udp.map(
-          (e) =>
-            new Promise<void>((resolve) => {
-              e.socket.once('close', () => resolve());
-              closeQuietly(e.socket);
-            }),
-        ),
-      );
+      await Promise.all(this.udp.map((e) => e.close()));
       this.logger.info({}, 'TURN closed');
     })();
     return this.closing;

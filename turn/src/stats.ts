@@ -43,3 +43,39 @@ export function emptyStats(): TurnStats {
     malformed: 0,
   };
 }
+
+const STAT_KEYS = Object.keys(emptyStats()) as (keyof TurnStats)[];
+
+/** Bytes of the SharedArrayBuffer a relay worker keeps its counters in (one float64 each). */
+export const SHARED_STATS_BYTES = STAT_KEYS.length * Float64Array.BYTES_PER_ELEMENT;
+
+/**
+ * Counters backed by shared memory, so the main thread reads a worker's figures at any moment
+ * (for /metrics) without a message round trip. The accessors live on one prototype, so the hot
+ * path's `stats.x++` stays monomorphic.
+ */
+class SharedStats {
+  constructor(readonly cells: Float64Array) {}
+}
+for (const [i, key] of STAT_KEYS.entries()) {
+  Object.defineProperty(SharedStats.prototype, key, {
+    get(this: SharedStats) {
+      return this.cells[i];
+    },
+    set(this: SharedStats, v: number) {
+      this.cells[i] = v;
+    },
+  });
+}
+
+export function sharedStats(buffer: SharedArrayBuffer): TurnStats {
+  return new SharedStats(new Float64Array(buffer)) as unknown as TurnStats;
+}
+
+/** A copy of the counters in `buffer` as plain numbers. */
+export function readSharedStats(buffer: SharedArrayBuffer): TurnStats {
+  const cells = new Float64Array(buffer);
+  const out = emptyStats();
+  for (const [i, key] of STAT_KEYS.entries()) out[key] = cells[i]!;
+  return out;
+}

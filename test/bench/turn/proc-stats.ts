@@ -5,10 +5,16 @@ const TICK_US = 10_000;
 
 /** User + system CPU time of the whole process (all threads), in microseconds. */
 export function cpuMicros(pid: number): number {
+  const { user, system } = cpuSplit(pid);
+  return user + system;
+}
+
+/** User and system CPU time of the whole process (all threads), in microseconds. */
+export function cpuSplit(pid: number): { user: number; system: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) * TICK_US;
+  return { user: Number(fields[11]) * TICK_US, system: Number(fields[12]) * TICK_US };
 }
 
 export function rssKiB(pid: number): number {

@@ -10,8 +10,8 @@ import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { parseUclient, run, start } from '../../turn/processes';
 import { cpuMicros, rssKiB } from './proc-stats';
+import { SECRET, type ServerUnderTest, startCoturn, startOurs } from './servers';
 
-const SECRET = 'bench-secret';
 const PEER_PORT = 23480;
 const OURS_PORT = 23478;
 const OURS_SHARDED_PORT = 23678;
@@ -51,59 +51,6 @@ function sendPhase(output: string): { seconds: number; received: number } {
 }
 
 let runCounter = 0;
-
-interface ServerUnderTest {
-  name: string;
-  port: number;
-  pid: number;
-  stop: () => Promise<void>;
-}
-
-async function waitFor(check: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function startOurs(workers: number, port: number, relayPorts: string): Promise<ServerUnderTest> {
-  const env = {
-    ...process.env,
-    BENCH_PORT: String(port),
-    BENCH_SECRET: SECRET,
-    BENCH_WORKERS: String(workers),
-    BENCH_RELAY_PORTS: relayPorts,
-  };
-  const p = start(process.execPath, ['--import', 'tsx', 'test/bench/turn/our-server.ts'], env);
-  await waitFor(() => p.output().includes('READY'), 'our server');
-  return { name: workers === 1 ? 'ours, 1 thread' : `ours, ${workers} workers`, port, pid: p.child.pid!, stop: p.stop };
-}
-
-async function startCoturn(): Promise<ServerUnderTest> {
-  const p = start('turnserver', [
-    '-n',
-    '--listening-ip=127.0.0.1',
-    `--listening-port=${COTURN_PORT}`,
-    '--relay-ip=127.0.0.1',
-    '--relay-threads=1',
-    '--use-auth-secret',
-    `--static-auth-secret=${SECRET}`,
-    '--realm=bench',
-    '--allow-loopback-peers',
-    '--no-tls',
-    '--no-dtls',
-    '--no-cli',
-    '--min-port=23000',
-    '--max-port=25999',
-    '--pidfile=/tmp/rc-bench-coturn.pid',
-    '--log-file=stdout',
-    '--simple-log',
-  ]);
-  await waitFor(() => /Total General servers|relay threads|IO method/i.test(p.output()), 'coturn');
-  await new Promise((r) => setTimeout(r, 500));
-  return { name: 'coturn 1 thread', port: COTURN_PORT, pid: p.child.pid!, stop: p.stop };
-}
 
 async function sample(server: ServerUnderTest, clients: number, interval: number): Promise<Sample> {
   const perClient = Math.max(50, Math.floor(MESSAGES / clients));
@@ -159,7 +106,7 @@ async function main(): Promise<void> {
   try {
     servers.push(await startOurs(1, OURS_PORT, '20000-22999'));
     if (WORKERS > 1) servers.push(await startOurs(WORKERS, OURS_SHARDED_PORT, '26000-28999'));
-    servers.push(await startCoturn());
+    servers.push(await startCoturn(COTURN_PORT));
     for (const clients of CLIENT_COUNTS) {
       for (const interval of INTERVALS) {
         const row: (typeof rows)[number] = { clients, interval, samples: [] };

@@ -9,6 +9,7 @@ import type { AllocationTable } from './allocation-table';
 import { handleClientDatagram } from './client-datagram';
 import type { Dispatcher } from './dispatch';
 import type { ClientLink, UdpListenerAddress } from './link';
+import { closeQuietly } from './port-pool';
 
 let endpointCounter = 0;
 
@@ -16,6 +17,8 @@ export class UdpEndpoint {
   private readonly id = ++endpointCounter;
   private readonly localAddress: string | undefined;
   private readonly listener: UdpListenerAddress;
+  /** dgram throws on send after close; a reply finishing during shutdown is dropped instead. */
+  private closed = false;
 
   constructor(
     readonly socket: dgram.Socket,
@@ -36,6 +39,15 @@ export class UdpEndpoint {
     socket.on('error', (err) => logger.warn({ err: err.message }, 'udp listener error'));
   }
 
+  /** Closes the socket; replies still in flight (async auth, worker allocations) are dropped. */
+  close(): Promise<void> {
+    this.closed = true;
+    return new Promise((resolve) => {
+      this.socket.once('close', () => resolve());
+      closeQuietly(this.socket);
+    });
+  }
+
   private onMessage(msg: Buffer, rinfo: dgram.RemoteInfo): void {
     const key = this.key(rinfo.address, rinfo.port);
     const allocation = (msg[0]! & 0xc0) === 0x40 ? this.table.get(key) : undefined;
@@ -48,14 +60,17 @@ export class UdpEndpoint {
 
   private link(address: string, port: number): ClientLink {
     const socket = this.socket;
+    const sendTo = (message: Buffer) => {
+      if (!this.closed) socket.send(message, port, address);
+    };
     return {
       transport: 'udp',
       remote: unmapAddress(address, port),
       localAddress: this.localAddress,
       key: this.key(address, port),
       udpListener: this.listener,
-      send: (message) => socket.send(message, port, address),
-      sendChannelData: (channel, data) => socket.send(encodeChannelData(channel, data, false), port, address),
+      send: sendTo,
+      sendChannelData: (channel, data) => sendTo(encodeChannelData(channel, data, false)),
     };
   }
 }

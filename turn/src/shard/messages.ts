@@ -1,7 +1,6 @@
 // Messages between the main thread and relay worker threads (see shard-pool.ts for the design).
 
 import type { UdpListenerAddress } from '../server/link';
-import type { TurnStats } from '../stats';
 import type { TransportAddress } from '../stun/attributes/address';
 import type { FamilyName } from '../stun/constants';
 
@@ -21,6 +20,8 @@ export interface WorkerInit {
   maxLifetimeSec: number;
   bandwidthBytesPerSecond: number;
   software: string | undefined;
+  /** The worker's counters (stats.ts sharedStats), read by the main thread at any time. */
+  statsBuffer: SharedArrayBuffer;
 }
 
 export interface AllocateOrder {
@@ -45,8 +46,8 @@ export type ToWorker =
   | { type: 'close' };
 
 export type FromWorker =
+  | { type: 'ready' }
   | { type: 'allocated'; id: number; port: number | undefined; token: Buffer | undefined }
   | { type: 'deleted'; username: string }
-  | { type: 'stats'; stats: TurnStats }
   | { type: 'log'; level: 'debug' | 'info' | 'warn' | 'error'; obj: object; msg: string }
   | { type: 'closed' };

@@ -16,14 +16,15 @@ import { Dispatcher } from '../server/dispatch';
 import type { ClientLink } from '../server/link';
 import { closeQuietly, literalLookup, PortPool, SOCKET_BUFFER_BYTES } from '../server/port-pool';
 import { allocationBuckets } from '../server/token-bucket';
-import { emptyStats } from '../stats';
+import { sharedStats } from '../stats';
 import { encodeChannelData } from '../stun/channel-data';
 import type { AllocateOrder, FromWorker, ToWorker, WorkerInit } from './messages';
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
 const post = (m: FromWorker) => port.postMessage(m);
-const stats = emptyStats();
+// Counters in shared memory: the main thread reads them directly (stats.ts).
+const stats = sharedStats(init.statsBuffer);
 
 function forwardingLogger(bindings: object): Logger {
   const at = (level: 'debug' | 'info' | 'warn' | 'error') => (obj: object, msg: string) =>
@@ -169,10 +170,7 @@ async function allocate(order: AllocateOrder): Promise<void> {
   post({ type: 'allocated', id: order.id, port: bound.port, token: bound.reservationToken });
 }
 
-const sweeper = setInterval(() => {
-  table.sweep(Date.now());
-  post({ type: 'stats', stats });
-}, 1000);
+const sweeper = setInterval(() => table.sweep(Date.now()), 1000);
 
 port.on('message', (m: ToWorker) => {
   if (m.type === 'allocate') {
@@ -188,7 +186,9 @@ port.on('message', (m: ToWorker) => {
     clearInterval(sweeper);
     table.closeAll('server closing');
     pool.close();
-    post({ type: 'stats', stats });
     post({ type: 'closed' });
   }
 });
+
+// Loaded and listening for orders: the main thread starts serving once every worker got here.
+post({ type: 'ready' });

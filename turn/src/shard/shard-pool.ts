@@ -12,12 +12,13 @@ import { Worker } from 'node:worker_threads';
 import type { Logger } from '../log';
 import type { ResolvedOptions } from '../options';
 import type { AllocationTable } from '../server/allocation-table';
-import { emptyStats, type TurnStats } from '../stats';
+import { readSharedStats, SHARED_STATS_BYTES, type TurnStats } from '../stats';
 import type { AllocateOrder, FromWorker, ToWorker, WorkerInit } from './messages';
 
 interface Shard {
   worker: Worker;
-  stats: TurnStats;
+  /** The worker's counters, shared memory it writes and we read (stays readable after it exits). */
+  statsBuffer: SharedArrayBuffer;
   closed: Promise<void>;
   alive: boolean;
   /** Allocate orders this worker has not answered yet. */
@@ -31,6 +32,11 @@ export class ShardPool {
   private readonly shardOfToken = new Map<string, Shard>();
   private nextId = 1;
   private next = 0;
+  /**
+   * Resolves when every worker has loaded (or died): listening before that would leave the first
+   * Allocates waiting for a worker still compiling its modules (seconds on a busy machine).
+   */
+  readonly ready: Promise<void>;
 
   constructor(count: number, opts: ResolvedOptions, nonceKey: Buffer, table: AllocationTable, logger: Logger) {
     const [lo, hi] = opts.relayPortRange;
@@ -39,8 +45,11 @@ export class ShardPool {
     // The entry registers tsx inside the worker, then loads relay-worker.ts: the repository runs
     // from TypeScript sources, and loader flags of the parent do not reach worker threads.
     const url = new URL('./relay-worker-entry.mjs', import.meta.url);
+    const started: Promise<void>[] = [];
     for (let index = 0; index < count; index++) {
+      const statsBuffer = new SharedArrayBuffer(SHARED_STATS_BYTES);
       const init: WorkerInit = {
+        statsBuffer,
         index,
         realm: opts.realm,
         secret: opts.secret,
@@ -58,9 +67,15 @@ export class ShardPool {
         software: opts.software,
       };
       const worker = new Worker(url, { workerData: init });
+      started.push(
+        new Promise((resolve) => {
+          worker.once('exit', () => resolve());
+          worker.on('message', (m: FromWorker) => m.type === 'ready' && resolve());
+        }),
+      );
       const shard: Shard = {
         worker,
-        stats: emptyStats(),
+        statsBuffer,
         alive: true,
         pending: new Set(),
         closed: new Promise((resolve) => worker.once('exit', () => resolve())),
@@ -76,13 +91,13 @@ export class ShardPool {
           shard.pending.delete(m.id);
           this.answer(m.id, m.port, m.token ? Buffer.from(m.token) : undefined);
         } else if (m.type === 'deleted') table.releaseRemote(m.username);
-        else if (m.type === 'stats') shard.stats = m.stats;
         else if (m.type === 'log') logger[m.level](m.obj, m.msg);
         else if (m.type === 'closed') void worker.terminate();
       });
       worker.on('error', (err) => logger.error({ worker: index, err: String(err) }, 'relay worker failed'));
       this.shards.push(shard);
     }
+    this.ready = Promise.all(started).then(() => {});
   }
 
   /** Builds the allocation in a worker; undefined when no worker could bind a relay port (508). */
@@ -111,8 +126,9 @@ export class ShardPool {
   /** Sum of the workers' counters (allocation counts excluded: the main thread keeps those). */
   addTo(total: TurnStats): TurnStats {
     for (const s of this.shards) {
+      const stats = readSharedStats(s.statsBuffer);
       for (const k of Object.keys(total) as (keyof TurnStats)[]) {
-        if (k !== 'allocationsActive' && k !== 'allocationsTotal') total[k] += s.stats[k];
+        if (k !== 'allocationsActive' && k !== 'allocationsTotal') total[k] += stats[k];
       }
     }
     return total;
