@@ -39,7 +39,7 @@ export interface PortSharer {
 export interface RelayOptions {
   logger?: Logger;
   /** Built once the config and key material are known. */
-  portSharer?: (ctx: RelayContext, tls: TlsMaterial | null) => PortSharer | undefined;
+  portSharer?: (ctx: RelayContext, tls: TlsMaterial | null) => Promise<PortSharer | undefined> | PortSharer | undefined;
 }
 
 export interface Relay {
@@ -157,7 +157,7 @@ export async function buildRelay(config: RelayConfig, opts: RelayOptions = {}): 
       handleProtocols: (protocols: Set<string>) => (protocols.has(WS_SUBPROTOCOL) ? WS_SUBPROTOCOL : false),
     },
   });
-  const sharer = opts.portSharer?.(ctx, tls);
+  const sharer = await opts.portSharer?.(ctx, tls);
   await app.register(healthRoutes, { ctx, extraMetrics: sharer?.metricsText?.bind(sharer) });
   await app.register(rootRoutes, { ctx });
   await app.register(authRoutes, { ctx });

@@ -18,7 +18,15 @@ async function main() {
   }
   const log = createLogger(config.logLevel);
   const { buildTurnSharer } = await import('./turn-sharer');
-  const relay = await buildRelay(config, { logger: log, portSharer: buildTurnSharer });
+  const { ExternalAddressError } = await import('@rc-relay/turn');
+  let relay: Awaited<ReturnType<typeof buildRelay>>;
+  try {
+    relay = await buildRelay(config, { logger: log, portSharer: buildTurnSharer });
+  } catch (err) {
+    if (!(err instanceof ExternalAddressError)) throw err;
+    console.error(`rc-relay: ${err.message}`);
+    process.exit(2);
+  }
   let address: { port: number; url: string };
   try {
     address = await relay.listen();

@@ -1,7 +1,6 @@
 // The embedded TURN/STUN server (turn/) on the relay's own port: UDP on RC_PORT, and TCP/TLS
 // streams that the front listener recognises as STUN. Its counters join /metrics.
-import { isIP } from 'node:net';
-import { autoWorkerCount, TurnServer, type TurnStats } from '@rc-relay/turn';
+import { autoWorkerCount, resolveExternalAddresses, TurnServer, type TurnStats } from '@rc-relay/turn';
 import type { PortSharer } from './app';
 import type { RelayContext } from './context';
 import type { TlsMaterial } from './keys';
@@ -41,18 +40,18 @@ export function turnMetricsText(stats: TurnStats): string {
     .join('');
 }
 
-export function buildTurnSharer(ctx: RelayContext, _tls: TlsMaterial | null): PortSharer | undefined {
+export async function buildTurnSharer(ctx: RelayContext, _tls: TlsMaterial | null): Promise<PortSharer | undefined> {
   const { config } = ctx;
   if (!config.turn) return undefined;
-  const publicIp = config.publicHost && isIP(config.publicHost) ? config.publicHost : undefined;
+  // A DNS name in RC_PUBLIC_HOST is resolved here, so a relay in a container still advertises its public address.
+  const external = await resolveExternalAddresses(config.publicHost);
   const wildcard = config.host === '0.0.0.0' || config.host === '::';
   const turn = new TurnServer({
     realm: 'rc-relay',
     secret: ctx.keys.turnSecret,
     relayPortRange: config.relayPorts,
     ...(wildcard ? {} : { relayBindAddress: config.host }),
-    ...(publicIp && isIP(publicIp) === 4 ? { externalIPv4: publicIp } : {}),
-    ...(publicIp && isIP(publicIp) === 6 ? { externalIPv6: publicIp } : {}),
+    ...external,
     denyPeers: config.turnDenyPeers,
     allowPeers: config.turnAllowPeers,
     software: 'rc-relay',

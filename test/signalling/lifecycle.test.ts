@@ -192,6 +192,15 @@ describe('start-up', () => {
       expect(bad.code).toBe(2);
       expect(bad.out).toContain('RC_PORT');
       expect(bad.out).toContain('RC_RELAY_PORTS');
+      // TURN must advertise a reachable address: a public name that does not resolve stops the start.
+      const nx = await runMain({
+        RC_PORT: '0',
+        RC_HOST: '127.0.0.1',
+        RC_DATA_DIR: dir,
+        RC_PUBLIC_HOST: 'nowhere.invalid',
+      });
+      expect(nx.code).toBe(2);
+      expect(nx.out).toContain('RC_PUBLIC_HOST nowhere.invalid does not resolve');
     } finally {
       blocker.close();
       rmSync(dir, { recursive: true, force: true });

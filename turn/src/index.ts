@@ -1,5 +1,6 @@
 // Public surface of the TURN/STUN package: re-exports only.
 export { issueRestCredentials } from './auth/credentials';
+export { ExternalAddressError, resolveExternalAddresses } from './external-address';
 export { createTurnStreamListener, type TurnStreamListenerOptions } from './listener';
 export type { Logger } from './log';
 export type { TurnOptions } from './options';

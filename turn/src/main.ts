@@ -1,6 +1,6 @@
 // Standalone TURN/STUN (npm run turn): UDP and TCP (plain or TLS, sniffed) on one port, configured
 // from the same environment variables as the relay (DESIGN.md "Configuration").
-import { isIP } from 'node:net';
+import { resolveExternalAddresses } from './external-address';
 import { createTurnStreamListener } from './listener';
 import type { Logger } from './log';
 import type { TurnOptions } from './options';
@@ -21,7 +21,12 @@ function consoleLogger(bindings: object = {}): Logger {
   };
 }
 
-export function configFromEnv(env: NodeJS.ProcessEnv): { port: number; host: string | undefined; turn: TurnOptions } {
+export function configFromEnv(env: NodeJS.ProcessEnv): {
+  port: number;
+  host: string | undefined;
+  publicHost: string | undefined;
+  turn: TurnOptions;
+} {
   const problems: string[] = [];
   const port = env.RC_PORT ? Number(env.RC_PORT) : 3478;
   if (!Number.isInteger(port) || port < 0 || port > 65535) problems.push(`RC_PORT is not a port: ${env.RC_PORT}`);
@@ -46,14 +51,13 @@ export function configFromEnv(env: NodeJS.ProcessEnv): { port: number; host: str
   return {
     port,
     host: env.RC_HOST || undefined,
+    publicHost,
     turn: {
       realm: env.RC_TURN_REALM ?? 'rc-relay',
       secret: env.RC_TURN_SECRET!,
       relayPortRange: [range[0]!, range[1]!],
       denyPeers: list(env.RC_TURN_DENY_PEERS),
       allowPeers: list(env.RC_TURN_ALLOW_PEERS),
-      externalIPv4: publicHost && isIP(publicHost) === 4 ? publicHost : undefined,
-      externalIPv6: publicHost && isIP(publicHost) === 6 ? publicHost : undefined,
       software: 'rc-relay-turn',
       workers,
     },
@@ -63,7 +67,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): { port: number; host: str
 async function main(): Promise<void> {
   const logger = consoleLogger({ app: 'rc-turn' });
   const config = configFromEnv(process.env);
-  const server = new TurnServer({ ...config.turn, logger });
+  const server = new TurnServer({ ...config.turn, ...(await resolveExternalAddresses(config.publicHost)), logger });
   const { port } = await server.listenUdp(config.port, config.host);
   const tls = await loadOrCreateTls({
     certFile: process.env.RC_TLS_CERT,
