@@ -111,13 +111,14 @@ async function withLan<T>(
   device: string,
   mode: SessionMode,
   fn: (s: LanConsoleSession, d: DeviceSummary) => Promise<T>,
+  userSession?: string,
 ): Promise<T> {
   const api = relayFor(ctx);
   const d = await api.device(device);
   if (!d.online) ctx.progress(`${d.hostname} is offline at the relay; trying its LAN addresses anyway`);
   let s: LanConsoleSession;
   try {
-    s = await LanConsoleSession.open(api, d, mode, ctx.progress, ctx.consentMs);
+    s = await LanConsoleSession.open(api, d, mode, ctx.progress, ctx.consentMs, userSession);
   } catch (err) {
     if (!d.online && err instanceof CliError && err.kind === 'unreachable') {
       throw new CliError('offline', `${d.hostname} is offline and not reachable on its LAN addresses (${err.message})`);
@@ -147,16 +148,18 @@ export async function clipboardSet(ctx: Ctx, device: string, text: Buffer): Prom
 }
 
 export async function screenshot(ctx: Ctx, device: string, o: { output: string; session?: string }): Promise<void> {
-  await withLan(ctx, device, 'view', async (s) => {
-    if (o.session) {
-      ctx.progress(`switching to user session ${o.session}`);
-      await s.switchTo(o.session);
-    }
-    ctx.progress('waiting for a full picture');
-    const shot = await s.screenshot();
-    writeFileSync(o.output, shot.png);
-    ctx.progress(`wrote ${o.output} (${shot.width}×${shot.height}, ${shot.png.length} bytes)`);
-  });
+  await withLan(
+    ctx,
+    device,
+    'view',
+    async (s) => {
+      ctx.progress('waiting for a full picture');
+      const shot = await s.screenshot();
+      writeFileSync(o.output, shot.png);
+      ctx.progress(`wrote ${o.output} (${shot.width}×${shot.height}, ${shot.png.length} bytes)`);
+    },
+    o.session,
+  );
 }
 
 function table(head: string[], rows: string[][]): string {

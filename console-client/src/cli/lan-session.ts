@@ -12,10 +12,10 @@ const ANSWER_MS = 10_000;
 export class LanConsoleSession {
   /** The picture size the agent last announced (it sends `screen.info` right after the bind). */
   private info: FrameOf<'screen.info'> | undefined;
-  private sessionsConn!: AgentConn;
 
   private constructor(
     readonly sessionId: string,
+    private readonly sessionsConn: AgentConn,
     private readonly screen: AgentConn,
   ) {
     screen.on('frame', (f) => {
@@ -25,23 +25,36 @@ export class LanConsoleSession {
     });
   }
 
+  /**
+   * Opens a LAN session. With `userSession`, the switch happens before the screen is bound, so the
+   * very first picture is of that desktop (after a switch on a running stream, frames of the old
+   * desktop may still be on their way and cannot be told from the new ones).
+   */
   static async open(
     api: RelayApi,
     device: DeviceSummary,
     mode: SessionMode,
     progress: Progress,
     consentMs: number,
+    userSession?: string,
   ): Promise<LanConsoleSession> {
     progress(`asking the relay for a LAN ${mode} ticket for ${device.hostname}`);
     const t = await api.lanSession(device.id, mode);
     progress(`connecting to ${t.lan.addresses.join(', ')} (waiting for the device user's consent if asked)`);
+    let sessions: AgentConn | undefined;
     try {
       const a = await admit(t.lan, consentMs);
-      const s = new LanConsoleSession(a.sessionId, await bind(t.lan, a, 'screen'));
-      s.sessionsConn = await bind(t.lan, a, 'sessions');
+      sessions = await bind(t.lan, a, 'sessions');
+      if (userSession) {
+        progress(`switching to user session ${userSession}`);
+        sessions.send({ type: 'session.switch', id: userSession });
+        await sessions.next((f): f is FrameOf<'sessions'> => f.type === 'sessions', ANSWER_MS, 'session switch');
+      }
+      const s = new LanConsoleSession(a.sessionId, sessions, await bind(t.lan, a, 'screen'));
       progress(`session ${a.sessionId} open (${a.mode})`);
       return s;
     } catch (err) {
+      sessions?.close();
       throw toCliError(err);
     }
   }
@@ -62,11 +75,6 @@ export class LanConsoleSession {
     this.sessionsConn.send({ type: 'sessions.get' });
     const r = await this.answer(this.sessionsConn, (f): f is FrameOf<'sessions'> => f.type === 'sessions', 'sessions');
     return r.sessions;
-  }
-
-  async switchTo(id: string): Promise<void> {
-    this.sessionsConn.send({ type: 'session.switch', id });
-    await this.answer(this.sessionsConn, (f): f is FrameOf<'sessions'> => f.type === 'sessions', 'session switch');
   }
 
   /** A full picture of the desktop at high quality, as PNG. */
