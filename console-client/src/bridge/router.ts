@@ -20,10 +20,19 @@ export interface RouterStats {
   badFromAgent: number;
   /** Times the agent side was paused because the browser was slow. */
   pauses: number;
+  /** Most bytes ever queued towards the browser. */
+  maxBuffered: number;
 }
 
 export class FrameRouter {
-  readonly stats: RouterStats = { toAgent: 0, toBrowser: 0, badFromBrowser: 0, badFromAgent: 0, pauses: 0 };
+  readonly stats: RouterStats = {
+    toAgent: 0,
+    toBrowser: 0,
+    badFromBrowser: 0,
+    badFromAgent: 0,
+    pauses: 0,
+    maxBuffered: 0,
+  };
   private agentPaused = false;
   private closed = false;
   private lastAgentError: string | undefined;
@@ -65,6 +74,7 @@ export class FrameRouter {
     if (f.type === 'error') this.lastAgentError = `${f.code}: ${f.message}`;
     this.stats.toBrowser++;
     this.ws.send(raw, { binary: true }, () => this.maybeResumeAgent());
+    this.stats.maxBuffered = Math.max(this.stats.maxBuffered, this.ws.bufferedAmount);
     if (!this.agentPaused && this.ws.bufferedAmount > WS_HIGH_WATER) {
       this.agentPaused = true;
       this.stats.pauses++;

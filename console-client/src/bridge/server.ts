@@ -63,6 +63,11 @@ export class LanBridge extends Emitter<BridgeEvents> {
     return { port: this.port, url: `${this.origin}/#/lan?token=${this.token}` };
   }
 
+  /** Frame counts and pauses of the running session (undefined before `bridge.ready`). */
+  get stats() {
+    return this.router?.stats;
+  }
+
   private get origin() {
     return `http://127.0.0.1:${this.port}`;
   }
@@ -109,10 +114,12 @@ export class LanBridge extends Emitter<BridgeEvents> {
     try {
       log.info({ sessionId: t.sessionId, addresses: t.lan.addresses }, 'connecting to the agent');
       const a = await admit(t.lan, this.o.consentMs ?? 90_000);
-      const screen = await bind(t.lan, a, 'screen');
-      this.conns.push(screen);
       const sessions = await bind(t.lan, a, 'sessions');
       this.conns.push(sessions);
+      // Screen last, and routed without another await: the agent starts streaming at the bind, and a
+      // frame emitted before the router listens would be lost (the page needs the first screen.info).
+      const screen = await bind(t.lan, a, 'screen');
+      this.conns.push(screen);
       if (aborted || this.closed) return this.end('the browser left before the session was ready');
       ws.off('message', early);
       ws.send(JSON.stringify({ type: 'bridge.ready', sessionId: a.sessionId, mode: a.mode, device: this.o.device }));
