@@ -6,6 +6,7 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { enrollConfig } from '../agent/support';
 import { ADMIN_PASSWORD } from '../support/relay';
 import { cli, configHome, loggedIn, startWorld, syntheticBackground, type World } from './support';
 
@@ -127,5 +128,18 @@ describe('rc-console with a login', { timeout: 90_000 }, () => {
     const res = await cli(home, ['screenshot', w.hostname, '-o', '/tmp/x.png', '--internet']).done;
     expect(res.code).toBe(2);
     expect(res.stderr).toContain('LAN only');
+  });
+  it('connect without --lan prints the device page of the relay console; an offline device exits 5', async () => {
+    const res = await cli(home, ['connect', w.hostname, '--view', '--no-open']).done;
+    expect(res.code).toBe(0);
+    expect(res.stdout.trim()).toBe(`${w.r.base}/#/session/${w.a.cfg.deviceId}/view`);
+    // Enrolled, never started: offline, and without LAN addresses.
+    await enrollConfig(w.admin, {}, { hostname: 'sleeping-pc' });
+    const offline = await cli(home, ['connect', 'sleeping-pc', '--no-open']).done;
+    expect(offline.code).toBe(5);
+    expect(offline.stderr).toContain('sleeping-pc is offline');
+    const lan = await cli(home, ['connect', 'sleeping-pc', '--lan', '--no-open']).done;
+    expect(lan.code).toBe(8);
+    expect(lan.stderr).toContain('no LAN addresses');
   });
 });

@@ -22,9 +22,9 @@ export interface ConnectOptions {
   log: Logger;
 }
 
-/** The browser console's route for a device, with the mode to connect in (shared with console-ui). */
+/** The browser console's session route for a device (console-ui's hash router: #/session/ID/MODE). */
 export const deviceUiPath = (deviceId: string, mode: SessionMode) =>
-  `/#/devices/${encodeURIComponent(deviceId)}?connect=${mode}`;
+  `/#/session/${encodeURIComponent(deviceId)}/${mode}`;
 
 export async function connect(ctx: Ctx, device: string, o: ConnectOptions): Promise<number> {
   const api = relayFor(ctx);
