@@ -146,6 +146,21 @@ describe('rc-console connect --lan', { timeout: 90_000 }, () => {
     expect(exit.stderr).toContain('session ended');
     await until(() => !w.a.agent.sessions.has(ready.sessionId as string), 5000, 'agent session ended');
   });
+  it('Ctrl+C ends the session: the page is told why, the agent session ends, exit 0', async () => {
+    const run = cli(home, ['connect', w.a.cfg.deviceId, '--lan', '--no-open', '--view']);
+    await until(() => /#\/lan\?token=/.test(run.stdout()), 30_000, 'bridge URL');
+    const pageUrl = run.stdout().trim().split('\n').pop()!;
+    const token = new URL(new URL(pageUrl).hash.slice(1), 'http://x').searchParams.get('token')!;
+    const page = await Page.open(wsUrl(pageUrl, token), new URL(pageUrl).origin);
+    if (typeof page === 'number') throw new Error(`upgrade refused: ${page}`);
+    const ready = await page.text('bridge.ready');
+    expect(ready.mode).toBe('view');
+    await page.frame('frame.end');
+    run.child.kill('SIGINT');
+    expect((await page.text('bridge.closed')).reason).toContain('Ctrl+C');
+    expect((await run.done).code).toBe(0);
+    await until(() => !w.a.agent.sessions.has(ready.sessionId as string), 5000, 'agent session ended');
+  });
 });
 
 describe('LanBridge', { timeout: 60_000 }, () => {

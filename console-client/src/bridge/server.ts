@@ -153,11 +153,27 @@ export class LanBridge extends Emitter<BridgeEvents> {
   async close(reason = 'the bridge is stopping'): Promise<void> {
     this.router?.end(reason);
     this.end(reason);
-    for (const ws of this.wss.clients) ws.terminate();
+    // The page gets a moment to receive `bridge.closed` and the close frame, then the socket goes.
+    await Promise.all([...this.wss.clients].map((ws) => closeSoon(ws)));
     this.wss.close();
     this.http.closeAllConnections();
     await new Promise<void>((resolve) => this.http.close(() => resolve()));
   }
+}
+
+function closeSoon(ws: WebSocket): Promise<void> {
+  return new Promise((resolve) => {
+    if (ws.readyState === ws.CLOSED) return resolve();
+    const timer = setTimeout(() => {
+      ws.terminate();
+      resolve();
+    }, 1000);
+    ws.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    if (ws.readyState === ws.OPEN) ws.close(1001, 'the bridge is stopping');
+  });
 }
 
 /** Compares secrets in constant time (hashes first, so lengths do not leak). */
