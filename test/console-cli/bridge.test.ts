@@ -243,6 +243,33 @@ describe('LanBridge', { timeout: 60_000 }, () => {
     await bridge.close();
   });
 
+  it('random garbage from the page is answered, never fatal: the session still works after it', async () => {
+    const control = async () =>
+      (await w.admin.post('/api/v1/sessions', { deviceId: w.a.cfg.deviceId, mode: 'control', transport: 'lan' })).body;
+    const bridge = new LanBridge({ distDir: tmpdir(), device: device(), log, ticket: control });
+    const page = await openPage(bridge);
+    await page.frame('frame.end');
+    let seed = 7;
+    const rnd = (n: number) => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed % n;
+    };
+    const n = 200;
+    for (let i = 0; i < n; i++) {
+      const body = Buffer.from(Array.from({ length: 1 + rnd(40) }, () => rnd(256)));
+      // Half with a correct length prefix (so the kind and body are what is wrong), half raw noise.
+      page.ws.send(i % 2 ? body : Buffer.concat([Buffer.from([0, 0, 0, body.length]), body]));
+    }
+    await until(() => bridge.stats!.badFromBrowser + bridge.stats!.toAgent >= n, 10_000, 'all garbage handled');
+    expect(bridge.stats!.badFromBrowser).toBeGreaterThan(n / 2);
+    const answered = () => page.frames.filter((f) => f.type === 'error' && f.code === 'bad_frame').length;
+    await until(() => answered() === bridge.stats!.badFromBrowser, 5000, 'an error frame for each bad one');
+    const before = w.a.backend.inputLog.length;
+    page.send({ type: 'pointer', x: 7, y: 9, buttons: 0, wheelX: 0, wheelY: 0 });
+    await until(() => w.a.backend.inputLog.length > before, 5000, 'pointer after the garbage');
+    await bridge.close();
+  });
+
   it('serves the built console, routes to index.html, never outside dist, and says when it is not built', async () => {
     const dist = mkdtempSync(join(tmpdir(), 'rc-console-dist-'));
     mkdirSync(join(dist, 'assets'));
