@@ -10,8 +10,11 @@ import { decodeFrame, encodeFrame, type Frame } from '@rc-relay/protocol';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { SyntheticBackend } from '../../agent-client/src/backend/synthetic';
+import { createLogger } from '../../agent-client/src/log';
+import { LanServer } from '../../agent-client/src/transports/lan/server';
 import { LanBridge } from '../../console-client/src/bridge/server';
-import { until } from '../agent/support';
+import { enrollConfig, startAgent, until } from '../agent/support';
 import { cli, loggedIn, startWorld, type World } from './support';
 
 let w: World;
@@ -268,6 +271,54 @@ describe('LanBridge', { timeout: 60_000 }, () => {
     page.send({ type: 'pointer', x: 7, y: 9, buttons: 0, wheelX: 0, wheelY: 0 });
     await until(() => w.a.backend.inputLog.length > before, 5000, 'pointer after the garbage');
     await bridge.close();
+  });
+
+  it('a page that leaves while the device user is asked withdraws the request on the agent', async () => {
+    const backend = new SyntheticBackend({ width: 64, height: 48, consentAnswer: 'none', consentDelayMs: 0 });
+    const cfg = await enrollConfig(
+      w.admin,
+      {
+        consent: 'ask',
+        lan: {
+          enabled: true,
+          bindAddress: '127.0.0.1',
+          advertise: ['127.0.0.1'],
+          ports: { connect: 0, screen: 0, sessions: 0 },
+        },
+      },
+      { hostname: 'asking-pc' },
+    );
+    const asking = await startAgent(cfg, { backend, lan: new LanServer(cfg, createLogger('silent')) });
+    try {
+      let sessionId = '';
+      const bridge = new LanBridge({
+        distDir: tmpdir(),
+        device: { id: cfg.deviceId, hostname: 'asking-pc' },
+        log,
+        ticket: async () => {
+          const res = await w.admin.post('/api/v1/sessions', {
+            deviceId: cfg.deviceId,
+            mode: 'view',
+            transport: 'lan',
+          });
+          sessionId = res.body.sessionId;
+          return res.body;
+        },
+      });
+      const ended = new Promise<{ reason: string }>((resolve) => bridge.on('ended', resolve));
+      const page = await openPage(bridge);
+      await until(() => backend.consentLog.length === 1, 10_000, 'consent asked');
+      page.ws.close();
+      expect((await ended).reason).toMatch(/left|closed/);
+      await until(
+        async () => (await w.admin.get(`/api/v1/sessions/${sessionId}`)).body.outcome === 'denied',
+        10_000,
+        'the request withdrawn on the agent',
+      );
+      await bridge.close();
+    } finally {
+      await asking.stop();
+    }
   });
 
   it('serves the built console, routes to index.html, never outside dist, and says when it is not built', async () => {

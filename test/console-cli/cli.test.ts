@@ -31,7 +31,12 @@ describe('rc-console login', { timeout: 90_000 }, () => {
     expect(bad.code).toBe(3);
     expect(bad.stderr).toContain('wrong username or password');
 
-    const ok = await cli(h, ['login', '--server', w.r.base, '--username', 'admin', '--password', ADMIN_PASSWORD]).done;
+    // `--password -` reads it from stdin, out of the process list.
+    const ok = await cli(
+      h,
+      ['login', '--server', w.r.base, '--username', 'admin', '--password', '-'],
+      `${ADMIN_PASSWORD}\n`,
+    ).done;
     expect(ok.code).toBe(0);
     expect(ok.stdout).toContain('logged in');
     expect(ok.stderr).toContain('pinned the relay');

@@ -142,7 +142,7 @@ export interface Admission {
  * 42189: tries the ticket's addresses in order and presents the ticket at the first that answers.
  * `consentMs` bounds the wait for the device user's answer.
  */
-export async function admit(lan: LanTicket, consentMs: number): Promise<Admission> {
+export async function admit(lan: LanTicket, consentMs: number, signal?: AbortSignal): Promise<Admission> {
   let last: LanError | undefined;
   for (const host of lan.addresses) {
     let socket: tls.TLSSocket;
@@ -155,12 +155,16 @@ export async function admit(lan: LanTicket, consentMs: number): Promise<Admissio
       continue;
     }
     const conn = new AgentConn(socket);
+    // Leaving while the device user is asked closes the connection: the agent withdraws its prompt.
+    const onAbort = () => conn.destroy();
+    signal?.addEventListener('abort', onAbort, { once: true });
     try {
       conn.send({ type: 'lan.connect', ticket: lan.ticket });
       const isAccepted = (f: Frame): f is Extract<Frame, { type: 'lan.accepted' }> => f.type === 'lan.accepted';
       const a = await conn.next(isAccepted, consentMs, 'answer to the connection request');
       return { host, sessionId: a.sessionId, mode: a.mode, key: Buffer.from(a.key) };
     } finally {
+      signal?.removeEventListener('abort', onAbort);
       conn.close();
     }
   }

@@ -101,10 +101,8 @@ export class LanBridge extends Emitter<BridgeEvents> {
     const early = () => ws.close(1008, 'no frames before bridge.ready');
     ws.on('message', early);
     ws.on('error', (err) => log.debug({ err: err.message }, 'bridge WebSocket error'));
-    let aborted = false;
-    ws.once('close', () => {
-      aborted = true;
-    });
+    const left = new AbortController();
+    ws.once('close', () => left.abort());
     let t: { sessionId: string; lan: LanTicket };
     try {
       t = await this.o.ticket();
@@ -113,14 +111,14 @@ export class LanBridge extends Emitter<BridgeEvents> {
     }
     try {
       log.info({ sessionId: t.sessionId, addresses: t.lan.addresses }, 'connecting to the agent');
-      const a = await admit(t.lan, this.o.consentMs ?? 90_000);
+      const a = await admit(t.lan, this.o.consentMs ?? 90_000, left.signal);
       const sessions = await bind(t.lan, a, 'sessions');
       this.conns.push(sessions);
       // Screen last, and routed without another await: the agent starts streaming at the bind, and a
       // frame emitted before the router listens would be lost (the page needs the first screen.info).
       const screen = await bind(t.lan, a, 'screen');
       this.conns.push(screen);
-      if (aborted || this.closed) return this.end('the browser left before the session was ready');
+      if (left.signal.aborted || this.closed) return this.end('the browser left before the session was ready');
       ws.off('message', early);
       ws.send(JSON.stringify({ type: 'bridge.ready', sessionId: a.sessionId, mode: a.mode, device: this.o.device }));
       this.router = new FrameRouter(ws, screen, sessions, log.child({ sessionId: a.sessionId }), (reason) =>

@@ -9,7 +9,7 @@ import { createLogger } from './log';
 import { stderrProgress } from './progress';
 
 const USAGE = `usage:
-  rc-console login --server URL --username U --password P [--totp CODE] [--server-fingerprint HEX] [--repin]
+  rc-console login --server URL --username U --password P|- [--totp CODE] [--server-fingerprint HEX] [--repin]
   rc-console devices [--json]
   rc-console connect DEVICE [--lan] [--view] [--no-open]
   rc-console screenshot DEVICE -o FILE.png [--session ID] [--lan]
@@ -74,7 +74,11 @@ export async function main(argv: string[]): Promise<number> {
       await cmd.login(ctx, {
         server: values.server,
         username: values.username,
-        password: values.password,
+        // `--password -` (or RC_CONSOLE_PASSWORD) keeps the password out of the process list.
+        password:
+          values.password === '-'
+            ? readFileSync(0, 'utf8').replace(/\r?\n$/, '')
+            : (values.password ?? process.env.RC_CONSOLE_PASSWORD),
         totp: values.totp,
         fingerprint: values['server-fingerprint'],
         repin: values.repin,
