@@ -305,11 +305,12 @@ describe('LanBridge', { timeout: 60_000 }, () => {
           return res.body;
         },
       });
-      const ended = new Promise<{ reason: string }>((resolve) => bridge.on('ended', resolve));
+      const ended = new Promise<{ reason: string; error?: unknown }>((resolve) => bridge.on('ended', resolve));
       const page = await openPage(bridge);
       await until(() => backend.consentLog.length === 1, 10_000, 'consent asked');
       page.ws.close();
-      expect((await ended).reason).toMatch(/left|closed/);
+      // Leaving is the operator's choice, not a failure of the bridge.
+      expect(await ended).toEqual({ reason: 'the browser left before the session was ready' });
       await until(
         async () => (await w.admin.get(`/api/v1/sessions/${sessionId}`)).body.outcome === 'denied',
         10_000,

@@ -128,6 +128,7 @@ export class LanBridge extends Emitter<BridgeEvents> {
       this.emit('ready', { sessionId: a.sessionId, mode: a.mode });
     } catch (err) {
       if (!(err instanceof LanError)) throw err;
+      if (left.signal.aborted) return this.end('the browser left before the session was ready');
       this.fail(ws, err.code, err.message);
     }
   }
