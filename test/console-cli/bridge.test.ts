@@ -84,11 +84,15 @@ const wsUrl = (pageUrl: string, token: string) => {
 };
 
 /** GET with the path sent exactly as given (no URL normalisation on this side). */
-function get(origin: string, path = '/'): Promise<{ status: number; body: string }> {
+function get(
+  origin: string,
+  path = '/',
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string }> {
   const u = new URL(origin);
   return new Promise((resolve, reject) => {
     http
-      .get({ host: u.hostname, port: u.port, path }, (res) => {
+      .get({ host: u.hostname, port: u.port, path, headers }, (res) => {
         let body = '';
         res.on('data', (d) => {
           body += d;
@@ -335,6 +339,8 @@ describe('LanBridge', { timeout: 60_000 }, () => {
     expect((await get(origin, '/assets/app.js')).body).toBe('console.log(1)');
     expect((await get(origin, '/assets/missing.js')).status).toBe(404);
     expect((await get(origin, '/..%2f..%2f..%2fetc%2fpasswd')).status).toBe(404);
+    // A page on another name that resolves to 127.0.0.1 (DNS rebinding) gets nothing.
+    expect((await get(origin, '/', { host: `rebind.example:${new URL(origin).port}` })).status).toBe(403);
     await bridge.close();
 
     const empty = new LanBridge({

@@ -84,7 +84,9 @@ export class LanBridge extends Emitter<BridgeEvents> {
       socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
     if (url.pathname !== '/bridge') return refuse(404, 'path');
-    if (!this.hostOk(req.headers.host) || req.headers.origin !== this.origin) return refuse(403, 'origin');
+    // Same origin only: the page this bridge served, under the name the browser used for it.
+    const host = req.headers.host;
+    if (!this.hostOk(host) || req.headers.origin !== `http://${host}`) return refuse(403, 'origin');
     if (this.tokenUsed || !sameSecret(url.searchParams.get('token') ?? '', this.token)) return refuse(401, 'token');
     this.tokenUsed = true;
     this.wss.handleUpgrade(req, socket, head, (ws) => {
