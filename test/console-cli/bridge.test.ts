@@ -15,7 +15,7 @@ import { createLogger } from '../../agent-client/src/log';
 import { LanServer } from '../../agent-client/src/transports/lan/server';
 import { LanBridge } from '../../console-client/src/bridge/server';
 import { enrollConfig, startAgent, until } from '../agent/support';
-import { cli, loggedIn, startWorld, type World } from './support';
+import { cli, loggedIn, removeHomes, startWorld, type World } from './support';
 
 let w: World;
 let home: string;
@@ -27,6 +27,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await w?.a.stop();
   await w?.r.stop();
+  removeHomes();
 });
 
 /** A page-side WebSocket: text messages parsed as JSON, binary ones decoded as frames. */

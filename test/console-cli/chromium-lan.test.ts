@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultDistDir } from '../../console-client/src/bridge/static-files';
 import { until } from '../agent/support';
 import { missingTool } from '../support/system';
-import { cli, loggedIn, startWorld, syntheticBackground, type World } from './support';
+import { cli, loggedIn, removeHomes, startWorld, syntheticBackground, type World } from './support';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-artifacts', 'console-cli');
@@ -47,6 +47,7 @@ describe.skipIf(missingTool(CHROMIUM, 'chromium') || !built)('LAN view in Chromi
     if (profile) rmSync(profile, { recursive: true, force: true });
     await w?.a.stop();
     await w?.r.stop();
+    removeHomes();
   });
 
   it('shows the remote desktop, sends a click, and ends the session when the page goes', async () => {

@@ -1,11 +1,12 @@
 // rc-console under test: the real CLI as a child process (through its npm bin), a real relay and a
 // real agent (synthetic desktop) serving LAN mode on loopback ports.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '../../agent-client/src/log';
 import { LanServer } from '../../agent-client/src/transports/lan/server';
+import { createWebRtcTransport } from '../../agent-client/src/transports/webrtc/transport';
 import { type AgentUnderTest, enrollConfig, startAgent } from '../agent/support';
 import { Api } from '../support/http';
 import { ADMIN_PASSWORD, startRelay, type TestRelay } from '../support/relay';
@@ -36,7 +37,7 @@ export async function startWorld(): Promise<World> {
     },
     { hostname },
   );
-  const a = await startAgent(cfg, { lan: new LanServer(cfg, createLogger('silent')) });
+  const a = await startAgent(cfg, { lan: new LanServer(cfg, createLogger('silent')), webrtc: createWebRtcTransport });
   return { r, admin, a, hostname };
 }
 
@@ -69,7 +70,16 @@ export function cli(configHome: string, args: string[], input?: string): CliRun 
   return { child, done, stdout: () => stdout, stderr: () => stderr };
 }
 
-export const configHome = () => mkdtempSync(join(tmpdir(), 'rc-console-test-'));
+const homes: string[] = [];
+export const configHome = () => {
+  const h = mkdtempSync(join(tmpdir(), 'rc-console-test-'));
+  homes.push(h);
+  return h;
+};
+/** Removes the config dirs (they hold tokens) and screenshots this test file made. */
+export function removeHomes() {
+  for (const h of homes.splice(0)) rmSync(h, { recursive: true, force: true });
+}
 
 export async function loggedIn(w: World): Promise<string> {
   const home = configHome();

@@ -1,9 +1,10 @@
 // The short rc-console commands: login, devices, sessions, clipboard, screenshot. `connect` (which
 // may run the LAN bridge) is in connect.ts.
 import { writeFileSync } from 'node:fs';
-import type { DeviceSummary, SessionMode } from '@rc-relay/protocol';
+import type { FrameOf, SessionMode } from '@rc-relay/protocol';
 import { type ConsoleConfig, loadLogin, previousServer, saveConfig } from './config';
 import { CliError } from './errors';
+import { InternetConsoleSession } from './internet-session';
 import { LanConsoleSession } from './lan-session';
 import type { Progress } from './progress';
 import { RelayApi } from './relay-api';
@@ -63,6 +64,16 @@ export function relayFor(ctx: Ctx): RelayApi {
   return new RelayApi(cfg.server, cfg, cfg.token);
 }
 
+/** What screenshot and clipboard need from a session, over LAN or the internet. */
+interface ActionSession {
+  clipboardGet(): Promise<FrameOf<'clipboard'>>;
+  clipboardSet(data: Buffer): Promise<void>;
+  screenshot(): Promise<{ png: Buffer; width: number; height: number }>;
+  close(): void;
+}
+
+export type Transport = 'lan' | 'internet';
+
 export async function devices(ctx: Ctx, o: { json?: boolean }): Promise<void> {
   const list = await relayFor(ctx).devices();
   if (o.json) return ctx.out(`${JSON.stringify(list, null, 2)}\n`);
@@ -105,53 +116,69 @@ export async function sessions(ctx: Ctx, device: string, o: { json?: boolean; li
   );
 }
 
-/** Opens a LAN session for a one-shot action and closes it whatever happens. */
-async function withLan<T>(
+/** Opens a session for a one-shot action and closes it whatever happens. */
+async function withSession<T>(
   ctx: Ctx,
   device: string,
   mode: SessionMode,
-  fn: (s: LanConsoleSession, d: DeviceSummary) => Promise<T>,
+  transport: Transport,
+  fn: (s: ActionSession) => Promise<T>,
   userSession?: string,
 ): Promise<T> {
-  const api = relayFor(ctx);
+  const cfg = loadLogin(ctx.configPath);
+  const api = new RelayApi(cfg.server, cfg, cfg.token);
   const d = await api.device(device);
-  if (!d.online) ctx.progress(`${d.hostname} is offline at the relay; trying its LAN addresses anyway`);
-  let s: LanConsoleSession;
-  try {
-    s = await LanConsoleSession.open(api, d, mode, ctx.progress, ctx.consentMs, userSession);
-  } catch (err) {
-    if (!d.online && err instanceof CliError && err.kind === 'unreachable') {
-      throw new CliError('offline', `${d.hostname} is offline and not reachable on its LAN addresses (${err.message})`);
+  let s: ActionSession;
+  if (transport === 'internet') {
+    if (userSession) throw new CliError('usage', '--session works over LAN only in this version');
+    if (!d.online) throw new CliError('offline', `${d.hostname} is offline (no connection to the relay)`);
+    s = await InternetConsoleSession.open(api, cfg, d.id, mode, ctx.progress, ctx.consentMs);
+  } else {
+    if (!d.online) ctx.progress(`${d.hostname} is offline at the relay; trying its LAN addresses anyway`);
+    try {
+      s = await LanConsoleSession.open(api, d, mode, ctx.progress, ctx.consentMs, userSession);
+    } catch (err) {
+      if (!d.online && err instanceof CliError && err.kind === 'unreachable') {
+        throw new CliError(
+          'offline',
+          `${d.hostname} is offline and not reachable on its LAN addresses (${err.message})`,
+        );
+      }
+      throw err;
     }
-    throw err;
   }
   try {
-    return await fn(s, d);
+    return await fn(s);
   } finally {
     s.close();
   }
 }
 
-export async function clipboardGet(ctx: Ctx, device: string): Promise<void> {
-  await withLan(ctx, device, 'control', async (s) => {
+export async function clipboardGet(ctx: Ctx, device: string, transport: Transport): Promise<void> {
+  await withSession(ctx, device, 'control', transport, async (s) => {
     const c = await s.clipboardGet();
     if (c.mime !== 'text/plain') throw new CliError('remote', `the device clipboard holds ${c.mime}, not text`);
     ctx.out(c.data.toString('utf8'));
   });
 }
 
-export async function clipboardSet(ctx: Ctx, device: string, text: Buffer): Promise<void> {
-  await withLan(ctx, device, 'control', async (s) => {
+export async function clipboardSet(ctx: Ctx, device: string, text: Buffer, transport: Transport): Promise<void> {
+  await withSession(ctx, device, 'control', transport, async (s) => {
     await s.clipboardSet(text);
     ctx.progress(`clipboard of the device set (${text.length} bytes)`);
   });
 }
 
-export async function screenshot(ctx: Ctx, device: string, o: { output: string; session?: string }): Promise<void> {
-  await withLan(
+export async function screenshot(
+  ctx: Ctx,
+  device: string,
+  o: { output: string; session?: string; transport: Transport },
+): Promise<void> {
+  await withSession(
     ctx,
     device,
     'view',
+    o.transport,
     async (s) => {
       ctx.progress('waiting for a full picture');
       const shot = await s.screenshot();

@@ -7,14 +7,15 @@ import { connect } from './connect';
 import { CliError, ExitCode } from './errors';
 import { createLogger } from './log';
 import { stderrProgress } from './progress';
+import { usedWrtc } from './wrtc';
 
 const USAGE = `usage:
   rc-console login --server URL --username U --password P|- [--totp CODE] [--server-fingerprint HEX] [--repin]
   rc-console devices [--json]
   rc-console connect DEVICE [--lan] [--view] [--no-open]
-  rc-console screenshot DEVICE -o FILE.png [--session ID] [--lan]
-  rc-console clipboard get DEVICE
-  rc-console clipboard set DEVICE [--text TEXT]      (without --text: reads stdin)
+  rc-console screenshot DEVICE -o FILE.png [--session ID] [--lan|--internet]
+  rc-console clipboard get DEVICE [--lan|--internet]
+  rc-console clipboard set DEVICE [--text TEXT] [--lan|--internet]   (without --text: reads stdin)
   rc-console sessions DEVICE [--live] [--json]
 DEVICE is a device id or host name. Common: --quiet, --consent-timeout SECONDS (default 90).
 The login is kept in $XDG_CONFIG_HOME/rc-console/config.json (mode 0600); it lasts ~15 minutes.
@@ -68,6 +69,8 @@ export async function main(argv: string[]): Promise<number> {
     return d;
   };
   if (values.lan && values.internet) throw new CliError('usage', '--lan and --internet exclude each other');
+  // screenshot and clipboard: LAN (pixel-exact tiles) unless --internet (WebRTC through the relay).
+  const transport: cmd.Transport = values.internet ? 'internet' : 'lan';
 
   switch (command) {
     case 'login':
@@ -98,17 +101,15 @@ export async function main(argv: string[]): Promise<number> {
         log: createLogger(),
       });
     case 'screenshot':
-      if (values.internet) throw new CliError('usage', internetOnlyInBrowser('screenshot'));
       if (!values.output) throw new CliError('usage', 'screenshot needs -o FILE.png');
-      await cmd.screenshot(ctx, device(), { output: values.output, session: values.session });
+      await cmd.screenshot(ctx, device(), { output: values.output, session: values.session, transport });
       return 0;
     case 'clipboard': {
-      if (values.internet) throw new CliError('usage', internetOnlyInBrowser('clipboard'));
       const [sub] = args;
-      if (sub === 'get') await cmd.clipboardGet(ctx, device(1));
+      if (sub === 'get') await cmd.clipboardGet(ctx, device(1), transport);
       else if (sub === 'set') {
         const text = values.text !== undefined ? Buffer.from(values.text, 'utf8') : readFileSync(0);
-        await cmd.clipboardSet(ctx, device(1), text);
+        await cmd.clipboardSet(ctx, device(1), text, transport);
       } else throw new CliError('usage', 'clipboard get DEVICE | clipboard set DEVICE [--text TEXT]');
       return 0;
     }
@@ -117,24 +118,22 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-const internetOnlyInBrowser = (what: string) =>
-  `${what} works over LAN only in this version (the device's LAN ports must be reachable); ` +
-  'over the internet use `rc-console connect DEVICE` and the browser console';
+/** Sets the exit code; wrtc's native threads can crash Node's own teardown after a peer connection was
+ * used (SIGSEGV at exit), so once output is flushed such a process leaves without that teardown. */
+function finish(code: number) {
+  process.exitCode = code;
+  if (usedWrtc()) setTimeout(() => process.exit(code), 50);
+}
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err) => {
-    if (err instanceof CliError) {
-      process.stderr.write(`rc-console: ${err.message}\n`);
-      process.exitCode = err.exitCode;
-    } else if ((err as { code?: string })?.code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`rc-console: ${(err as Error).message}\n${USAGE}\n`);
-      process.exitCode = ExitCode.usage;
-    } else {
-      process.stderr.write(`rc-console: internal error: ${(err as Error)?.stack ?? err}\n`);
-      process.exitCode = ExitCode.internal;
-    }
-  },
-);
+main(process.argv.slice(2)).then(finish, (err) => {
+  if (err instanceof CliError) {
+    process.stderr.write(`rc-console: ${err.message}\n`);
+    finish(err.exitCode);
+  } else if ((err as { code?: string })?.code?.startsWith('ERR_PARSE_ARGS')) {
+    process.stderr.write(`rc-console: ${(err as Error).message}\n${USAGE}\n`);
+    finish(ExitCode.usage);
+  } else {
+    process.stderr.write(`rc-console: internal error: ${(err as Error)?.stack ?? err}\n`);
+    finish(ExitCode.internal);
+  }
+});

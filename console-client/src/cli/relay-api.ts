@@ -44,6 +44,13 @@ export class RelayApi {
     return this.call('POST', '/api/v1/sessions', { deviceId, mode, transport: 'lan' });
   }
 
+  internetSession(
+    deviceId: string,
+    mode: SessionMode,
+  ): Promise<{ sessionId: string; iceServers?: { urls: string[]; username?: string; credential?: string }[] }> {
+    return this.call('POST', '/api/v1/sessions', { deviceId, mode, transport: 'internet' });
+  }
+
   private call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     return new Promise<T>((resolve, reject) => {
