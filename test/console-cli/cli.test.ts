@@ -6,7 +6,11 @@ import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enrollConfig, until } from '../agent/support';
+import { SyntheticBackend } from '../../agent-client/src/backend/synthetic';
+import { createLogger } from '../../agent-client/src/log';
+import { LanServer } from '../../agent-client/src/transports/lan/server';
+import { createWebRtcTransport } from '../../agent-client/src/transports/webrtc/transport';
+import { enrollConfig, startAgent, until } from '../agent/support';
 import { ADMIN_PASSWORD } from '../support/relay';
 import { cli, configHome, loggedIn, removeHomes, startWorld, syntheticBackground, type World } from './support';
 
@@ -152,6 +156,39 @@ describe('rc-console with a login', { timeout: 90_000 }, () => {
     expect(close / ((info.width / 4) * (info.height / 4))).toBeGreaterThan(0.8);
     // The sessions ended on the agent.
     await until(() => w.a.agent.sessions.size === 0, 10_000, 'sessions ended');
+  });
+
+  it('a device user who refuses: exit 6 over LAN and over the internet, with the reason', async () => {
+    const backend = new SyntheticBackend({ width: 64, height: 48, consentAnswer: 'deny', consentDelayMs: 0 });
+    const cfg = await enrollConfig(
+      w.admin,
+      {
+        consent: 'ask',
+        lan: {
+          enabled: true,
+          bindAddress: '127.0.0.1',
+          advertise: ['127.0.0.1'],
+          ports: { connect: 0, screen: 0, sessions: 0 },
+        },
+      },
+      { hostname: 'refusing-pc' },
+    );
+    const refusing = await startAgent(cfg, {
+      backend,
+      lan: new LanServer(cfg, createLogger('silent')),
+      webrtc: createWebRtcTransport,
+    });
+    try {
+      const lan = await cli(home, ['clipboard', 'get', 'refusing-pc']).done;
+      expect(lan.code).toBe(6);
+      expect(lan.stderr).toContain('refused on the device');
+      const internet = await cli(home, ['screenshot', 'refusing-pc', '--internet', '-o', join(home, 'no.png')]).done;
+      expect(internet.code).toBe(6);
+      expect(internet.stderr).toContain('the device refused the session');
+      expect(backend.consentLog.length).toBe(2);
+    } finally {
+      await refusing.stop();
+    }
   });
 
   it('connect without --lan prints the device page of the relay console; an offline device exits 5', async () => {
