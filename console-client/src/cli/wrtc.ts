@@ -60,7 +60,7 @@ export function i420ToRgb(f: I420Frame): Buffer {
   const uOff = w * h;
   const vOff = uOff + cw * ((h + 1) >> 1);
   const out = Buffer.allocUnsafe(w * h * 3);
-  const clamp = (v: number) => (v < 0 ? 0 : v > 255 ? 255 : v);
+  const clamp = (v: number) => Math.min(255, Math.max(0, v));
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const c = 1.164 * (data[y * w + x]! - 16);
