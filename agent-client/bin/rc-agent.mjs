@@ -1,16 +1,9 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx so `npx rc-agent …` works from a checkout without a build step.
-// Signals are forwarded so a service manager's SIGTERM reaches the agent and it drains cleanly.
-import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+// Runs the TypeScript CLI in this very process through tsx's loader, so `npx rc-agent …` works from
+// a checkout without a build step. One process, not a tsx child: a service manager's SIGTERM reaches
+// the agent itself and it drains cleanly (tsx's own CLI would SIGKILL a child slow to confirm a
+// relayed signal, and systemd would see two processes).
+import { register } from 'tsx/esm/api';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const require = createRequire(import.meta.url);
-const tsxCli = join(dirname(require.resolve('tsx/package.json')), 'dist', 'cli.mjs');
-const child = spawn(process.execPath, [tsxCli, join(here, '..', 'src', 'cli.ts'), ...process.argv.slice(2)], {
-  stdio: 'inherit',
-});
-for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => child.kill(sig));
-child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+register();
+await import('../src/cli.ts');
