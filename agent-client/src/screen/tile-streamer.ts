@@ -66,6 +66,8 @@ export class TileStreamer {
   private cursorSent: { x: number; y: number; visible: boolean; serial: number } | undefined;
   private closed = false;
   private encoding = false;
+  /** Bumped on every source switch: an encode still in flight for the old source is then discarded. */
+  private generation = 0;
 
   constructor(private readonly o: StreamerOptions) {
     this.quality = o.quality ?? 70;
@@ -99,6 +101,7 @@ export class TileStreamer {
   /** Shows another user session, or another monitor of it ('' = all monitors). */
   switchSource(userSession: string, monitor = ''): void {
     this.sub?.close();
+    this.generation++;
     this.userSession = userSession;
     this.monitor = monitor;
     this.width = 0; // forces screen.info and a full picture
@@ -151,9 +154,16 @@ export class TileStreamer {
     ];
     this.encoding = true;
     const quality = this.quality;
+    const generation = this.generation;
     Promise.all(jobs.map((j) => j.enc.encode(j.px, j.r.w, j.r.h, quality)))
       .then((encoded) => {
-        if (this.closed) return;
+        // After a switch the console has the new source's screen.info: old tiles would paint over it.
+        if (this.closed || generation !== this.generation) {
+          // Nothing of it was sent; its seq is given back so the credits still count exactly.
+          if (this.seq === seq) this.seq--;
+          this.stats.framesDropped++;
+          return;
+        }
         jobs.forEach((j, k) => {
           this.sendTile(seq, j.r, j.px, j.enc.encoding, encoded[k]!);
         });
