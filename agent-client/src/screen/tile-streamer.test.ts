@@ -15,7 +15,13 @@ function fakeHub() {
     subscribe(userSession: string, _fps: number, onFrame: Handler, monitor = ''): CaptureSubscription {
       const s = { source: `${userSession}/${monitor}`, onFrame, closed: false };
       subs.push(s);
-      return { setFps() {}, requestFull() {}, close: () => void (s.closed = true) };
+      return {
+        setFps() {},
+        requestFull() {},
+        close: () => {
+          s.closed = true;
+        },
+      };
     },
   } as unknown as CaptureHub;
   const push = (w: number, h: number, fill: number) => {
