@@ -273,6 +273,31 @@ describe.skipIf(missingTool(CHROMIUM, 'chromium'))('browser console, internet mo
     );
     await page.close();
   }, 30_000);
+
+  it('an admin creates an enrollment token and reads the audit trail', async () => {
+    const page = await newPage();
+    await page.getByRole('link', { name: 'Admin' }).click();
+    await page.locator('#token-uses').fill('3');
+    await page.locator('#token-create').click();
+    const token = await soon(
+      () => page.locator('#token-value').inputValue(),
+      (v) => v.length > 20,
+      'token shown',
+    );
+    const listed = (await admin.get('/api/v1/enrollment-tokens')).body as { maxUses: number }[];
+    expect(listed.some((t) => t.maxUses === 3)).toBe(true);
+    expect(token).not.toBe('');
+    // The sessions of the tests above, with their outcomes.
+    const rows = await soon(
+      () => page.locator('#audit tbody tr').allTextContents(),
+      (t) => t.length >= 5,
+      'audit',
+    );
+    expect(rows.some((t) => t.includes('pc-denying') && t.includes('denied'))).toBe(true);
+    expect(rows.some((t) => t.includes('pc-direct') && t.includes('view / internet'))).toBe(true);
+    await page.screenshot({ path: join(ARTIFACTS, 'admin.png') });
+    await page.close();
+  }, 30_000);
 });
 
 async function metric(name: string): Promise<number> {

@@ -1,6 +1,7 @@
 // Opening an internet-mode session: ask the relay (POST /api/v1/sessions), attach it to the
 // signalling socket, wait for the device user's answer while the peer connection gathers, then let
-// WebRTC connect. Every refusal becomes a sentence the operator can act on.
+// WebRTC connect. Every refusal becomes a sentence the operator can act on. Performance marks
+// (rc:connect, rc:session-created, rc:accepted, rc:ice-connected, rc:first-picture) time the phases.
 import type { Api } from '../api';
 import { ApiError } from '../api';
 import type { ConsoleSocket } from '../signalling';
@@ -43,6 +44,7 @@ export function internetSession(
   };
   const connect = async (status: (text: string) => void): Promise<RemoteTransport> => {
     end();
+    performance.mark('rc:connect');
     status('Asking the relay…');
     await socket.ready();
     let reply: Awaited<ReturnType<Api['openSession']>>;
@@ -52,14 +54,17 @@ export function internetSession(
       const code = err instanceof ApiError ? err.code : 'network';
       throw new Error(API_MESSAGES[code] ?? (err as Error).message);
     }
+    performance.mark('rc:session-created');
     const sessionId = reply.sessionId;
     current = sessionId;
     const rtc = new RtcTransport(socket, sessionId, iceConfig(reply.iceServers ?? [], route));
     try {
       await waitAccepted(socket, sessionId, status);
+      performance.mark('rc:accepted');
       status('Connecting to the device…');
       await rtc.start();
       await firstPicture(rtc);
+      performance.mark('rc:first-picture');
     } catch (err) {
       rtc.close();
       end();

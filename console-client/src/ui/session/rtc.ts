@@ -59,6 +59,9 @@ export class RtcTransport implements RemoteTransport {
     this.channels.control.onopen = () => this.events.emit('open');
     this.pc.addTransceiver('video', { direction: 'recvonly' });
     this.pc.ontrack = (ev) => {
+      // Remote control wants the newest frame now, not smooth playback: no extra jitter buffer.
+      const rx = ev.receiver as RTCRtpReceiver & { jitterBufferTarget?: number | null };
+      if ('jitterBufferTarget' in rx) rx.jitterBufferTarget = 0;
       this.surface.srcObject = ev.streams[0] ?? new MediaStream([ev.track]);
       this.watchFrames();
     };
@@ -148,6 +151,7 @@ export class RtcTransport implements RemoteTransport {
   private onIceState() {
     const s = this.pc.iceConnectionState;
     if (s === 'connected' || s === 'completed') {
+      performance.mark('rc:ice-connected');
       clearTimeout(this.failTimer);
       this.failTimer = undefined;
     } else if (s === 'failed' && this.failTimer === undefined) {
