@@ -60,8 +60,7 @@ export class RtcTransport implements RemoteTransport {
     this.pc.addTransceiver('video', { direction: 'recvonly' });
     this.pc.ontrack = (ev) => {
       // Remote control wants the newest frame now, not smooth playback: no extra jitter buffer.
-      const rx = ev.receiver as RTCRtpReceiver & { jitterBufferTarget?: number | null };
-      if ('jitterBufferTarget' in rx) rx.jitterBufferTarget = 0;
+      if ('jitterBufferTarget' in ev.receiver) ev.receiver.jitterBufferTarget = 0;
       this.surface.srcObject = ev.streams[0] ?? new MediaStream([ev.track]);
       this.watchFrames();
     };
