@@ -50,10 +50,23 @@ function ensureNpm() {
 }
 
 // Debian package → a file it installs, used to tell whether it is there.
+const libDir = `/usr/lib/${process.arch === 'arm64' ? 'aarch64' : 'x86_64'}-linux-gnu`;
 const debs = [
   ['coturn', '/usr/bin/turnutils_uclient'],
   ['chromium', '/usr/bin/chromium'],
   ['xvfb', '/usr/bin/Xvfb'],
+  // The X clients the X11 backend's tests drive, and the libraries the backend loads.
+  ['xterm', '/usr/bin/xterm'],
+  ['xclip', '/usr/bin/xclip'],
+  ['x11-xserver-utils', '/usr/bin/xrandr'],
+  ['libx11-6', `${libDir}/libX11.so.6`],
+  ['libxext6', `${libDir}/libXext.so.6`],
+  ['libxtst6', `${libDir}/libXtst.so.6`],
+  ['libxfixes3', `${libDir}/libXfixes.so.3`],
+  ['libxdamage1', `${libDir}/libXdamage.so.1`],
+  ['libxrandr2', `${libDir}/libXrandr.so.2`],
+  ['libturbojpeg0', `${libDir}/libturbojpeg.so.0`],
+  ['libyuv0', `${libDir}/libyuv.so.0`],
 ];
 
 function ensureDebs() {

@@ -2,6 +2,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { X11Error } from './backend';
 import { type AgentConfig, ConfigError, saveConfig } from './config';
 import { currentPlatform, NotSupportedError } from './platform';
 import { EnrollError, enroll } from './service/enroll';
@@ -89,7 +90,11 @@ main(process.argv.slice(2)).then(
     process.exitCode = code;
   },
   (err) => {
-    const known = err instanceof ConfigError || err instanceof EnrollError || err instanceof NotSupportedError;
+    const known =
+      err instanceof ConfigError ||
+      err instanceof EnrollError ||
+      err instanceof NotSupportedError ||
+      err instanceof X11Error;
     console.error(`rc-agent: ${known ? err.message : (err?.stack ?? err)}`);
     process.exitCode = known ? 2 : 1;
   },

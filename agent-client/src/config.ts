@@ -3,7 +3,7 @@
 // other users can read it.
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { ConsentPolicy, LAN_PORTS } from '@rc-relay/protocol';
+import { ConsentPolicy, LAN_PORTS, MAX_CLIPBOARD_BYTES } from '@rc-relay/protocol';
 import Type, { type Static } from 'typebox';
 import { Compile } from 'typebox/compile';
 
@@ -20,6 +20,25 @@ export const SyntheticBackendConfig = Type.Object({
   consentDelayMs: Type.Integer({ minimum: 0, maximum: 600_000, default: 0 }),
 });
 export type SyntheticBackendConfig = Static<typeof SyntheticBackendConfig>;
+
+/** The real desktop of an X display (contract 1): `display` like ":0"; absent = the active session, else $DISPLAY. */
+export const X11BackendConfig = Type.Object({
+  kind: Type.Literal('x11'),
+  display: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._/-]*:[0-9]+(\\.[0-9]+)?$' })),
+  clipboard: Type.Object(
+    {
+      /** Largest clipboard content taken or given, in bytes (at most one frame). */
+      maxBytes: Type.Integer({ minimum: 0, maximum: MAX_CLIPBOARD_BYTES, default: MAX_CLIPBOARD_BYTES }),
+      /** Which way clipboard content may flow: console → device, device → console, both or none. */
+      direction: Type.Union(
+        [Type.Literal('both'), Type.Literal('to-device'), Type.Literal('from-device'), Type.Literal('none')],
+        { default: 'both' },
+      ),
+    },
+    { default: {} },
+  ),
+});
+export type X11BackendConfig = Static<typeof X11BackendConfig>;
 
 export const AgentConfig = Type.Object({
   server: Type.String({ pattern: '^https://' }),
@@ -51,7 +70,7 @@ export const AgentConfig = Type.Object({
     },
     { default: {} },
   ),
-  backend: Type.Union([SyntheticBackendConfig], { default: { kind: 'synthetic' } }),
+  backend: Type.Union([SyntheticBackendConfig, X11BackendConfig], { default: { kind: 'synthetic' } }),
   logLevel: Type.String({ default: 'info' }),
   /**
    * ICE candidates WebRTC may use: `all`, or `relay` to send media only through TURN (a network
@@ -74,6 +93,10 @@ export function parseConfig(value: unknown): AgentConfig {
   if (withDefaults && typeof withDefaults === 'object') {
     const be = withDefaults.backend as Record<string, unknown> | undefined;
     if (be?.kind === 'synthetic') withDefaults.backend = Compile(SyntheticBackendConfig).Default(be);
+    if (be?.kind === 'x11') {
+      be.clipboard = Compile(X11BackendConfig.properties.clipboard).Default(be.clipboard ?? {});
+      withDefaults.backend = Compile(X11BackendConfig).Default(be);
+    }
   }
   if (!check.Check(withDefaults)) {
     const problems = [...check.Errors(withDefaults)].map((e) => `${e.instancePath || '/'} ${e.message}`);

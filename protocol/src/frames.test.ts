@@ -34,6 +34,14 @@ const valid: Frame[] = [
   { type: 'sessions.get' },
   { type: 'sessions', sessions: [{ id: ':0', user: 'ann', kind: 'x11', active: true, supported: true }] },
   { type: 'session.switch', id: ':1' },
+  { type: 'monitor.select', id: 'DP-1' },
+  { type: 'monitor.select', id: '' },
+  {
+    type: 'monitors',
+    monitors: [{ id: 'DP-1', name: 'DP-1', x: 1920, y: 0, width: 1280, height: 1024, primary: false }],
+    selected: 'DP-1',
+  },
+  { type: 'monitors', monitors: [], selected: '' },
   { type: 'error', code: 'view_only', message: 'no input in a view session' },
 ];
 
@@ -61,6 +69,9 @@ describe('frame codec', () => {
     ['unknown clipboard mime', withBody(12, Buffer.from([7, 1]))],
     ['sessions not JSON', withBody(15, Buffer.from('{'))],
     ['sessions wrong shape', withBody(15, Buffer.from('[{"id":1}]'))],
+    ['monitors not JSON', withBody(20, Buffer.concat([Buffer.from([0]), Buffer.from('[')]))],
+    ['monitors wrong shape', withBody(20, Buffer.concat([Buffer.from([0]), Buffer.from('[{"id":"a","width":0}]')]))],
+    ['monitor.select id truncated', withBody(19, Buffer.from([5, 65]))],
     ['unknown error code', withBody(17, Buffer.concat([Buffer.from([3]), Buffer.from('abc'), Buffer.from([0, 0])]))],
     ['cursor hotspot outside', withBody(13, Buffer.concat([Buffer.alloc(9), u16s(1, 1, 1, 0), Buffer.alloc(4)]))],
   ];

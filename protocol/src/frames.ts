@@ -13,12 +13,15 @@
 // session key) or `error`; on 42187 and 42188 its first frame is `bind` with that key. 42187 then
 // carries screen (`screen.info`, `tile`, `frame.end`, `cursor`) one way and `ack`, `settings`,
 // `refresh`, `pointer`, `key`, `clipboard`, `clipboard.get` the other (`clipboard` both ways); 42188 carries `sessions.get`/`sessions`/`session.switch`.
+// Monitors: the agent sends `monitors` (the list and the selection) after `screen.info` on 42187, or
+// when WebRTC's `control` channel opens, and whenever either changes; the console picks one with
+// `monitor.select` (42187 / `control`). Pointer coordinates are always relative to the picture shown.
 // Screen updates are flow-controlled: the agent sends a frame only while it holds credits, which
 // `ack` grants, so a slow link skips stale frames instead of queueing them.
 
 import Type from 'typebox';
 import { Compile } from 'typebox/compile';
-import { UserSession } from './common';
+import { Monitor, UserSession } from './common';
 import { Invalid, Reader, Truncated, Writer } from './frame-io';
 
 /** Largest frame (kind + body). Fits the 256 KiB message size libwebrtc data channels negotiate. */
@@ -91,6 +94,9 @@ export type Frame =
   | { type: 'sessions.get' }
   | { type: 'sessions'; sessions: UserSession[] }
   | { type: 'session.switch'; id: string }
+  /** Shows one monitor (a `Monitor.id` from `monitors`), or all of them with `''`. */
+  | { type: 'monitor.select'; id: string }
+  | { type: 'monitors'; monitors: Monitor[]; selected: string }
   | { type: 'error'; code: FrameErrorCode; message: string };
 
 export type FrameType = Frame['type'];
@@ -113,6 +119,16 @@ function checkRange(name: string, v: number, min: number, max: number) {
 }
 
 const checkSessions = Compile(Type.Array(UserSession, { maxItems: 64 }));
+const checkMonitors = Compile(Type.Array(Monitor, { maxItems: 64 }));
+
+/** Rare and small frames carry JSON checked against the schema the signalling `report` uses. */
+function parseJson(r: Reader, what: string): unknown {
+  try {
+    return JSON.parse(r.rest().toString('utf8'));
+  } catch {
+    throw new Invalid(`${what} is not JSON`);
+  }
+}
 
 const codecs: { [K in FrameType]: Codec<K> } = {
   'lan.connect': {
@@ -245,15 +261,9 @@ const codecs: { [K in FrameType]: Codec<K> } = {
   'sessions.get': { kind: 14, encode: () => {}, decode: () => ({ type: 'sessions.get' }) },
   sessions: {
     kind: 15,
-    // Rare and small: JSON validated by the same schema the signalling `report` uses.
     encode: (w, f) => w.bytes(Buffer.from(JSON.stringify(f.sessions))),
     decode: (r) => {
-      let v: unknown;
-      try {
-        v = JSON.parse(r.rest().toString('utf8'));
-      } catch {
-        throw new Invalid('sessions is not JSON');
-      }
+      const v = parseJson(r, 'sessions');
       if (!checkSessions.Check(v)) throw new Invalid('sessions fail their schema');
       return { type: 'sessions', sessions: v as UserSession[] };
     },
@@ -262,6 +272,21 @@ const codecs: { [K in FrameType]: Codec<K> } = {
     kind: 16,
     encode: (w, f) => w.str8(f.id),
     decode: (r) => ({ type: 'session.switch', id: r.str8() }),
+  },
+  'monitor.select': {
+    kind: 19,
+    encode: (w, f) => w.str8(f.id),
+    decode: (r) => ({ type: 'monitor.select', id: r.str8() }),
+  },
+  monitors: {
+    kind: 20,
+    encode: (w, f) => w.str8(f.selected).bytes(Buffer.from(JSON.stringify(f.monitors))),
+    decode: (r) => {
+      const selected = r.str8();
+      const v = parseJson(r, 'monitors');
+      if (!checkMonitors.Check(v)) throw new Invalid('monitors fail their schema');
+      return { type: 'monitors', monitors: v as Monitor[], selected };
+    },
   },
   error: {
     kind: 17,

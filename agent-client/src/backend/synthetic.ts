@@ -46,9 +46,11 @@ export class SyntheticBackend implements DesktopBackend {
     this.sessions = opts.sessions ?? DEFAULT_SESSIONS;
   }
 
-  openCapture(userSessionId: string): CaptureSource {
+  openCapture(userSessionId: string, monitorId = ''): CaptureSource {
     const index = this.sessions.findIndex((s) => s.id === userSessionId);
     if (index < 0) throw new Error(`no user session ${userSessionId}`);
+    // One monitor covering the whole picture: selecting it shows the same image.
+    if (monitorId !== '' && monitorId !== '0') throw new Error(`no monitor ${monitorId}`);
     const src = new SyntheticCapture(this.opts.width, this.opts.height, index, () => this.cursorOf(userSessionId));
     src.onClose = () => this.open.delete(src);
     this.open.add(src);

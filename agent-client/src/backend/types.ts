@@ -63,8 +63,11 @@ export interface ActiveSessionInfo {
 
 export interface DesktopBackend {
   readonly name: string;
-  /** Opens capture of one user session's desktop (all monitors, as one image). */
-  openCapture(userSessionId: string): CaptureSource;
+  /**
+   * Opens capture of one user session's desktop: all monitors as one image, or only the monitor
+   * `monitorId` (an id from listMonitors) when given and not ''. Throws for an unknown monitor.
+   */
+  openCapture(userSessionId: string, monitorId?: string): CaptureSource;
   injectInput(userSessionId: string, ev: InputEvent): void;
   readClipboard(userSessionId: string): Promise<ClipboardData | null>;
   writeClipboard(userSessionId: string, data: ClipboardData): Promise<void>;

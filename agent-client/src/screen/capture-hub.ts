@@ -1,4 +1,4 @@
-// Viewers of the same user session share one capture: the hub grabs at the highest frame rate any
+// Viewers of the same user session (and the same monitor of it) share one capture: the hub grabs at the highest frame rate any
 // viewer asked for and hands each viewer frames at its own rate, with the dirty regions of every
 // grab it skipped merged in, so no change is lost by skipping.
 
@@ -39,17 +39,20 @@ export class CaptureHub {
     private readonly log: Logger,
   ) {}
 
-  subscribe(userSession: string, fps: number, onFrame: FrameHandler): CaptureSubscription {
-    let s = this.shared.get(userSession);
+  /** `monitor`: a monitor id of that user session, or '' for all of its monitors. */
+  subscribe(userSession: string, fps: number, onFrame: FrameHandler, monitor = ''): CaptureSubscription {
+    // A NUL cannot occur in a display name: the key is unambiguous.
+    const key = monitor ? `${userSession}\0${monitor}` : userSession;
+    let s = this.shared.get(key);
     if (!s) {
-      s = { source: this.backend.openCapture(userSession), viewers: new Set(), timer: undefined, nextAt: 0 };
-      this.shared.set(userSession, s);
-      this.log.info({ userSession }, 'capture started');
+      s = { source: this.backend.openCapture(userSession, monitor), viewers: new Set(), timer: undefined, nextAt: 0 };
+      this.shared.set(key, s);
+      this.log.info({ userSession, monitor }, 'capture started');
     }
     const shared = s;
     const v: Viewer = { fps: clampFps(fps), onFrame, pending: [], lastDelivered: 0, full: true };
     shared.viewers.add(v);
-    this.schedule(userSession, shared);
+    this.schedule(key, shared);
     return {
       setFps: (n) => {
         v.fps = clampFps(n);
@@ -59,7 +62,7 @@ export class CaptureHub {
       },
       close: () => {
         if (!shared.viewers.delete(v)) return;
-        if (shared.viewers.size === 0) this.stop(userSession, shared);
+        if (shared.viewers.size === 0) this.stop(key, shared);
       },
     };
   }
@@ -73,21 +76,21 @@ export class CaptureHub {
     for (const [id, s] of this.shared) this.stop(id, s);
   }
 
-  private stop(userSession: string, s: Shared) {
+  private stop(key: string, s: Shared) {
     // Viewers still holding a subscription find it empty and closing it again does nothing.
     s.viewers.clear();
     clearTimeout(s.timer);
     s.timer = undefined;
     s.source.close();
-    this.shared.delete(userSession);
-    this.log.info({ userSession }, 'capture stopped');
+    this.shared.delete(key);
+    this.log.info({ source: key.replace('\0', ' monitor ') }, 'capture stopped');
   }
 
-  private schedule(userSession: string, s: Shared) {
+  private schedule(key: string, s: Shared) {
     if (s.timer) return;
     const tick = () => {
       s.timer = undefined;
-      if (this.shared.get(userSession) !== s) return;
+      if (this.shared.get(key) !== s) return;
       this.grab(s);
       const maxFps = Math.max(...[...s.viewers].map((v) => v.fps));
       const period = 1000 / maxFps;

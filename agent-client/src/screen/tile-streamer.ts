@@ -32,6 +32,10 @@ export interface StreamerOptions {
   refreshAfterMs?: number;
   maxRefreshTilesPerFrame?: number;
   maxBacklogBytes?: number;
+  /** The monitor to show ('' = all). */
+  monitor?: string;
+  /** Called right after each `screen.info` is sent (the transport follows it with `monitors`). */
+  onScreenInfo?: () => void;
 }
 
 export interface StreamerStats {
@@ -48,6 +52,7 @@ export class TileStreamer {
   readonly stats: StreamerStats = { framesSent: 0, framesDropped: 0, tilesLossy: 0, tilesLossless: 0, bytes: 0 };
   private sub: CaptureSubscription | undefined;
   private userSession: string;
+  private monitor: string;
   private seq = 0;
   private ackedSeq = 0;
   private credits: number;
@@ -67,10 +72,11 @@ export class TileStreamer {
     this.fps = o.fps ?? 15;
     this.credits = o.initialCredits ?? 2;
     this.userSession = o.userSession;
+    this.monitor = o.monitor ?? '';
   }
 
   start(): void {
-    this.sub = this.o.capture.subscribe(this.userSession, this.fps, (f, d) => this.onFrame(f, d));
+    this.sub = this.o.capture.subscribe(this.userSession, this.fps, (f, d) => this.onFrame(f, d), this.monitor);
   }
 
   /** The console showed `seq` and takes `credits` more frames after it. */
@@ -90,9 +96,11 @@ export class TileStreamer {
     this.sub?.requestFull();
   }
 
-  switchUserSession(id: string): void {
+  /** Shows another user session, or another monitor of it ('' = all monitors). */
+  switchSource(userSession: string, monitor = ''): void {
     this.sub?.close();
-    this.userSession = id;
+    this.userSession = userSession;
+    this.monitor = monitor;
     this.width = 0; // forces screen.info and a full picture
     if (!this.closed) this.start();
   }
@@ -229,6 +237,7 @@ export class TileStreamer {
     this.lossyAt = new Float64Array(this.cols * this.rows);
     this.cursorSent = undefined;
     this.send({ type: 'screen.info', width: w, height: h });
+    this.o.onScreenInfo?.();
     this.markDirty({ x: 0, y: 0, w, h });
   }
 

@@ -9,7 +9,7 @@ import { Agent } from './agent';
 import { statusPathFor, writeStatus } from './status-file';
 
 export function buildAgent(cfg: AgentConfig, log: Logger, statusPath?: string): Agent {
-  const backend = createBackend(cfg.backend);
+  const backend = createBackend(cfg.backend, log);
   log.info({ backend: backend.name }, 'desktop backend');
   return new Agent(cfg, backend, log, {
     webrtc: createWebRtcTransport,

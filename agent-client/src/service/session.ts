@@ -29,6 +29,9 @@ export class AgentSession {
   refused = 0;
   transport: SessionTransport | undefined;
   ended = false;
+  /** The monitor shown ('' = all) and where its picture starts on the desktop, for pointer input. */
+  monitor = '';
+  origin = { x: 0, y: 0 };
   private clipboardPush: Reply | undefined;
   private clipboardOff: (() => void) | undefined;
 
@@ -92,6 +95,12 @@ export class AgentSession {
     });
   }
 
+  /** The `monitors` frame for this session's user session and selection. */
+  async monitorsFrame(): Promise<Frame> {
+    const monitors = await this.backend.listMonitors(this.info.userSession);
+    return { type: 'monitors', monitors, selected: this.monitor };
+  }
+
   dispose(): void {
     this.ended = true;
     this.clipboardOff?.();
@@ -99,14 +108,23 @@ export class AgentSession {
   }
 }
 
-type DesktopFrameType = 'pointer' | 'key' | 'clipboard' | 'clipboard.get' | 'sessions.get' | 'session.switch';
+type DesktopFrameType =
+  | 'pointer'
+  | 'key'
+  | 'clipboard'
+  | 'clipboard.get'
+  | 'sessions.get'
+  | 'session.switch'
+  | 'monitor.select';
 type DesktopHandler<F> = (s: AgentSession, f: F, reply: Reply) => Promise<void> | void;
 
 const error = (reply: Reply, code: FrameErrorCode, message: string) => reply({ type: 'error', code, message });
 
 const desktopHandlers: { [K in DesktopFrameType]: DesktopHandler<FrameOf<K>> } = {
   pointer: (s, f, reply) => {
-    if (!s.refuseInView('pointer', reply)) s.desktop.injectInput(s.info.userSession, f);
+    if (s.refuseInView('pointer', reply)) return;
+    // The console points into the picture it shows: a selected monitor starts at its origin.
+    s.desktop.injectInput(s.info.userSession, { ...f, x: f.x + s.origin.x, y: f.y + s.origin.y });
   },
   key: (s, f, reply) => {
     if (!s.refuseInView('key', reply)) s.desktop.injectInput(s.info.userSession, f);
@@ -132,9 +150,26 @@ const desktopHandlers: { [K in DesktopFrameType]: DesktopHandler<FrameOf<K>> } =
     if (!target) return error(reply, 'not_found', `no user session ${f.id.slice(0, 64)}`);
     if (!target.supported) return error(reply, 'unsupported', 'that session cannot be captured');
     s.info.userSession = f.id;
+    // Monitors belong to a display: the new one is shown whole.
+    s.monitor = '';
+    s.origin = { x: 0, y: 0 };
     s.transport?.switchUserSession(f.id);
     s.watchClipboard();
     s.log.info({ userSession: f.id }, 'switched user session');
     reply({ type: 'sessions', sessions: all });
+  },
+  // Viewing a monitor is not input: view-only sessions may pick one too.
+  'monitor.select': async (s, f, reply) => {
+    let origin = { x: 0, y: 0 };
+    if (f.id !== '') {
+      const m = (await s.desktop.listMonitors(s.info.userSession)).find((e) => e.id === f.id);
+      if (!m) return error(reply, 'not_found', `no monitor ${f.id.slice(0, 64)}`);
+      origin = { x: m.x, y: m.y };
+    }
+    s.monitor = f.id;
+    s.origin = origin;
+    // The transport restarts the picture and sends the new `monitors` (after `screen.info` on LAN).
+    s.transport?.selectMonitor(f.id);
+    s.log.info({ monitor: f.id }, 'selected monitor');
   },
 };

@@ -22,5 +22,7 @@ export interface SessionTransport extends Emitter<TransportEvents> {
   stats(): TransportStats;
   /** Moves the screen to another user session (console's session switch). */
   switchUserSession(id: string): void;
+  /** Shows one monitor of the current user session ('' = all); the session has checked the id. */
+  selectMonitor(id: string): void;
   close(reason?: string): void;
 }

@@ -2,7 +2,7 @@
 // clipboard, and the user-session connection (42188), both bound to the session key.
 import type { Frame, FrameType } from '@rc-relay/protocol';
 import { DeflateEncoder } from '../../encoders/deflate';
-import { SharpJpegEncoder } from '../../encoders/sharp-jpeg';
+import { createJpegEncoder } from '../../encoders/jpeg';
 import type { TileEncoder } from '../../encoders/types';
 import type { Logger } from '../../log';
 import type { CaptureHub } from '../../screen/capture-hub';
@@ -27,7 +27,7 @@ const screenHandlers: ScreenHandlers = {
 /** Frames the user-session port accepts. */
 const SESSION_PORT_FRAMES = new Set<FrameType>(['sessions.get', 'session.switch']);
 /** Frames the screen port accepts besides flow control. */
-const SCREEN_PORT_FRAMES = new Set<FrameType>(['pointer', 'key', 'clipboard', 'clipboard.get']);
+const SCREEN_PORT_FRAMES = new Set<FrameType>(['pointer', 'key', 'clipboard', 'clipboard.get', 'monitor.select']);
 
 export class LanTransport extends Emitter<TransportEvents> implements SessionTransport {
   readonly kind = 'lan' as const;
@@ -43,7 +43,7 @@ export class LanTransport extends Emitter<TransportEvents> implements SessionTra
     readonly session: AgentSession,
     private readonly capture: CaptureHub,
     private readonly encoders: { lossy: TileEncoder; lossless: TileEncoder } = {
-      lossy: new SharpJpegEncoder(),
+      lossy: createJpegEncoder(),
       lossless: new DeflateEncoder(),
     },
   ) {
@@ -71,6 +71,7 @@ export class LanTransport extends Emitter<TransportEvents> implements SessionTra
       sink: conn,
       log: this.log,
       ...this.encoders,
+      onScreenInfo: () => this.sendMonitors(),
     });
     conn.on('frame', (f) => {
       const h = screenHandlers[f.type] as ((t: LanTransport, f: Frame) => void) | undefined;
@@ -103,7 +104,20 @@ export class LanTransport extends Emitter<TransportEvents> implements SessionTra
   }
 
   switchUserSession(id: string): void {
-    this.streamer?.switchUserSession(id);
+    this.streamer?.switchSource(id);
+  }
+
+  selectMonitor(id: string): void {
+    this.streamer?.switchSource(this.session.info.userSession, id);
+  }
+
+  private sendMonitors() {
+    this.session
+      .monitorsFrame()
+      .then((f) => {
+        if (!this.closed) this.screen?.send(f);
+      })
+      .catch((err) => this.log.warn({ err }, 'monitors not sent'));
   }
 
   stats(): TransportStats {

@@ -1,7 +1,9 @@
-// BGRX capture → I420 for RTCVideoSource (it takes I420 only). libyuv inside wrtc converts RGBA;
+// BGRX capture → I420 for RTCVideoSource (it takes I420 only). With the system's libyuv the capture
+// buffer is converted in place (no swizzle, no copy). Without it, libyuv inside wrtc converts RGBA:
 // the BGRX → RGBA swap is done in JS, but only over dirty regions into a mirror kept per viewer,
 // so a mostly still screen costs the libyuv pass (~4.6 ms at 1080p) and little else.
 import type { CapturedFrame, Rect } from '../../backend/types';
+import { bgrxToI420 } from '../../encoders/libyuv';
 import { type I420Frame, wrtc } from './wrtc';
 
 export class I420Converter {
@@ -24,6 +26,7 @@ export class I420Converter {
       this.i420 = new Uint8ClampedArray((w * h * 3) / 2);
       dirty = [{ x: 0, y: 0, w, h }];
     }
+    if (bgrxToI420(f.data, f.stride, w, h, this.i420)) return { width: w, height: h, data: this.i420 };
     // A typed-array view needs 4-byte alignment; a backend buffer that lacks it is copied once.
     const data = f.data.byteOffset % 4 === 0 ? f.data : Buffer.from(f.data);
     const src = new Uint32Array(data.buffer, data.byteOffset, data.length >> 2);

@@ -24,7 +24,7 @@ type ChannelName = (typeof CHANNELS)[number];
 const ALLOWED: Record<ChannelName, ReadonlySet<FrameType>> = {
   input: new Set(['pointer', 'key']),
   clipboard: new Set(['clipboard', 'clipboard.get']),
-  control: new Set(['sessions.get', 'session.switch', 'settings', 'refresh']),
+  control: new Set(['sessions.get', 'session.switch', 'settings', 'refresh', 'monitor.select']),
 };
 
 const DEFAULT_FPS = 30;
@@ -49,6 +49,7 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
   private readonly senders = new Map<ChannelName, ChannelSender>();
   private sub: CaptureSubscription | undefined;
   private userSession: string;
+  private monitor = '';
   private fps: number;
   private chain: Promise<void> = Promise.resolve();
   private remoteSet = false;
@@ -110,7 +111,30 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
 
   switchUserSession(id: string): void {
     this.userSession = id;
+    this.monitor = '';
     if (this.connectedOnce) this.startVideo();
+    this.sendMonitors();
+  }
+
+  /** The video track takes the monitor's size from its next frame. */
+  selectMonitor(id: string): void {
+    this.monitor = id;
+    if (this.connectedOnce) this.startVideo();
+    this.sendMonitors();
+  }
+
+  private sendMonitors() {
+    const control = this.senders.get('control');
+    if (!control) return;
+    this.session
+      .monitorsFrame()
+      .then((f) => {
+        if (this.closed) return;
+        const b = encodeFrame(f);
+        this.counters.bytesSent += b.length;
+        control.send(b);
+      })
+      .catch((err) => this.log.warn({ err }, 'monitors not sent'));
   }
 
   stats(): TransportStats {
@@ -227,12 +251,17 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
   }
 
   private subscribe() {
-    this.sub = this.o.capture.subscribe(this.userSession, this.fps, (frame, dirty) => {
-      if (this.closed) return;
-      this.source.onFrame(this.converter.convert(frame, dirty));
-      this.counters.framesSent++;
-      this.sendCursor(frame.cursor);
-    });
+    this.sub = this.o.capture.subscribe(
+      this.userSession,
+      this.fps,
+      (frame, dirty) => {
+        if (this.closed) return;
+        this.source.onFrame(this.converter.convert(frame, dirty));
+        this.counters.framesSent++;
+        this.sendCursor(frame.cursor);
+      },
+      this.monitor,
+    );
   }
 
   /** The pointer is not in the video (capture leaves it out): position and shape go on `control`. */
@@ -263,6 +292,7 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
       sender.send(b);
     };
     if (name === 'clipboard') this.session.followClipboard(reply);
+    if (name === 'control') this.sendMonitors();
     ch.onmessage = (ev) => {
       if (typeof ev.data === 'string')
         return reply({ type: 'error', code: 'bad_frame', message: 'send binary frames' });

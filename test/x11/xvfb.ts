@@ -1,0 +1,54 @@
+// Throwaway X servers for the X11 tests: Xvfb picks a free display number itself (-displayfd) and
+// never resets (-noreset), so state such as RandR monitors survives clients coming and going.
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { promisify } from 'node:util';
+import { missingTool } from '../support/system';
+
+const execFileAsync = promisify(execFile);
+
+export const noXvfb = () => missingTool('/usr/bin/Xvfb', 'xvfb');
+
+export interface Xvfb {
+  display: string;
+  width: number;
+  height: number;
+  env: NodeJS.ProcessEnv;
+  /** Runs an X client against this display to completion. */
+  run(cmd: string, args: string[]): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export async function startXvfb(width = 640, height = 480): Promise<Xvfb> {
+  const child: ChildProcess = spawn(
+    'Xvfb',
+    ['-displayfd', '3', '-screen', '0', `${width}x${height}x24`, '-nolisten', 'tcp', '-noreset'],
+    { stdio: ['ignore', 'ignore', 'ignore', 'pipe'] },
+  );
+  const number = await new Promise<string>((resolve, reject) => {
+    let got = '';
+    const t = setTimeout(() => reject(new Error('Xvfb did not start')), 10_000);
+    child.stdio[3]!.on('data', (c: Buffer) => {
+      got += c.toString();
+      if (got.includes('\n')) {
+        clearTimeout(t);
+        resolve(got.trim());
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`Xvfb exited with ${code}`)));
+  });
+  const display = `:${number}`;
+  const env: NodeJS.ProcessEnv = { ...process.env, DISPLAY: display };
+  delete env.XAUTHORITY;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    display,
+    width,
+    height,
+    env,
+    run: async (cmd, args) => (await execFileAsync(cmd, args, { env, timeout: 10_000 })).stdout,
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
