@@ -1,5 +1,6 @@
 // Headless Chromium (playwright-core, the Debian package's binary, FINDINGS.md flags) driving the
 // real browser console served by a real relay, and helpers that read what the operator sees.
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +9,20 @@ import { ADMIN_PASSWORD } from '../support/relay';
 
 export const CHROMIUM = '/usr/bin/chromium';
 export const ARTIFACTS = join(import.meta.dirname, 'artifacts');
+
+/**
+ * Builds console-client/dist if its sources changed (what `npm test` does first), so running one
+ * test file directly never tests a stale bundle. Call before starting the relay: it reads dist once.
+ */
+export function ensureConsoleBuilt(): void {
+  execFileSync(
+    process.execPath,
+    [join(import.meta.dirname, '..', '..', 'scripts', 'build-console.mjs'), '--if-changed'],
+    {
+      stdio: 'inherit',
+    },
+  );
+}
 
 export interface TestBrowser {
   context: BrowserContext;

@@ -16,6 +16,7 @@ import {
   ARTIFACTS,
   CHROMIUM,
   connect,
+  ensureConsoleBuilt,
   focusedId,
   launchBrowser,
   login,
@@ -63,6 +64,7 @@ async function newPage(): Promise<Page> {
 
 describe.skipIf(missingTool(CHROMIUM, 'chromium'))('browser console, internet mode', () => {
   beforeAll(async () => {
+    ensureConsoleBuilt();
     r = await startRelay({
       RC_TURN: 'on',
       RC_TURN_ALLOW_PEERS: '127.0.0.0/8',

@@ -5,12 +5,13 @@ import { base32Decode, totp } from '../../server/src/auth/totp';
 import { Api } from '../support/http';
 import { ADMIN_PASSWORD, startRelay, type TestRelay } from '../support/relay';
 import { missingTool } from '../support/system';
-import { CHROMIUM, focusedId, launchBrowser, soon, type TestBrowser } from './browser';
+import { CHROMIUM, ensureConsoleBuilt, focusedId, launchBrowser, soon, type TestBrowser } from './browser';
 
 let r: TestRelay;
 let admin: Api;
 
 beforeAll(async () => {
+  ensureConsoleBuilt();
   r = await startRelay({ RC_TURN: 'off' });
   admin = await new Api(r.base, r.cert).login('admin', ADMIN_PASSWORD);
 });

@@ -98,8 +98,8 @@ export class InputCapture {
     const r = this.target.getBoundingClientRect();
     const { width, height } = this.size();
     if (!r.width || !r.height) return this.last;
-    const x = Math.round(((e.clientX - r.left) * width) / r.width);
-    const y = Math.round(((e.clientY - r.top) * height) / r.height);
+    const x = Math.floor(((e.clientX - r.left) * width) / r.width);
+    const y = Math.floor(((e.clientY - r.top) * height) / r.height);
     this.last = { x: Math.max(0, Math.min(width - 1, x)), y: Math.max(0, Math.min(height - 1, y)) };
     return this.last;
   }

@@ -1,14 +1,11 @@
 // The remote-session screen: the remote picture (fit to the window, 1:1, full screen), the toolbar
 // (key chords, user session and monitor pickers, quality, clipboard), the path badge with live
 // figures, and the messages for every way a session can fail, with a reconnect button.
-import type { Frame, Monitor, UserSession } from '@rc-relay/protocol';
+import type { Frame, FrameOf, UserSession } from '@rc-relay/protocol';
 import { fill, h } from '../dom';
 import { ClipboardPanel } from './clipboard';
 import { CHORDS, InputCapture } from './input';
 import type { Channel, RemoteTransport } from './transport';
-
-/** Contract 2 (monitor frames); typed here until protocol/src/frames.ts carries them. */
-type MonitorsFrame = { type: 'monitors'; monitors: Monitor[]; selected: string };
 
 export interface SessionSpec {
   title: string;
@@ -199,9 +196,8 @@ export class SessionView {
   }
 
   private onFrame(f: Frame) {
-    const type = (f as { type: string }).type;
     if (f.type === 'sessions') this.showSessions(f.sessions);
-    else if (type === 'monitors') this.showMonitors(f as unknown as MonitorsFrame);
+    else if (f.type === 'monitors') this.showMonitors(f);
     else if (f.type === 'clipboard') this.clipboard.received(f);
     else if (f.type === 'cursor') this.showCursor(f);
     else if (f.type === 'error')
@@ -244,7 +240,7 @@ export class SessionView {
     this.send('control', { type: 'session.switch', id: this.sessionPick.value });
   }
 
-  private showMonitors(m: MonitorsFrame) {
+  private showMonitors(m: FrameOf<'monitors'>) {
     fill(
       this.monitorPick,
       h('option', { value: '', selected: m.selected === '' }, 'All monitors'),
@@ -260,7 +256,7 @@ export class SessionView {
   }
 
   private selectMonitor() {
-    this.send('control', { type: 'monitor.select', id: this.monitorPick.value } as unknown as Frame);
+    this.send('control', { type: 'monitor.select', id: this.monitorPick.value });
   }
 
   private showCursor(f: Extract<Frame, { type: 'cursor' }>) {
