@@ -1,5 +1,6 @@
 // Console benchmark: the real browser console in headless Chromium against a real relay and agent
-// on loopback. For each path (direct WebRTC, relay-only through our TURN over UDP and TCP):
+// on loopback. For each path (direct WebRTC, relay-only through our TURN over UDP and TCP, and LAN
+// through rc-console's bridge when that is on this branch):
 //  - connect time: the Connect click → the first remote frame presented by the <video>
 //    (requestVideoFrameCallback), with the phases from the console's performance marks;
 //  - click-to-photon: a real mouse press on the remote view → the agent's desktop repaints a patch
@@ -16,6 +17,7 @@ import { CHROMIUM, connect, launchBrowser, login, pagePoint, waitLive } from '..
 import { Api } from '../../support/http';
 import { ADMIN_PASSWORD, startRelay } from '../../support/relay';
 import { ClickBackend, PATCH } from './click-backend';
+import { benchLan } from './lan';
 
 const { values } = parseArgs({
   options: {
@@ -149,6 +151,13 @@ async function main() {
       rows.push(`| ${name} | ${fmt(totals)} | ${fmt(clicks)} (${clicks.length}/${CLICKS}) | ${phaseText} |`);
       console.log(rows.at(-1));
     }
+    const lan = await benchLan(page, admin, { width: W, height: H }, RUNS, CLICKS);
+    if (typeof lan === 'string') rows.push(`| LAN via the bridge | not measured: ${lan} | | |`);
+    else
+      rows.push(
+        `| LAN via the bridge (TLS, JPEG tiles) | ${fmt(lan.connect)} | ${fmt(lan.clicks)} (${lan.clicks.length}/${CLICKS}) | bridge URL opened → first frame painted, page load included |`,
+      );
+    console.log(rows.at(-1));
   } finally {
     await browser.close();
     for (const a of agents) await a.stop();

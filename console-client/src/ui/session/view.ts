@@ -185,6 +185,7 @@ export class SessionView {
 
   private onPicture(width: number, height: number) {
     if (this.el.dataset.state !== 'live') {
+      performance.mark('rc:live');
       this.el.dataset.state = 'live';
       this.message.hidden = true;
       this.transport?.surface.focus();
