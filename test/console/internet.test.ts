@@ -56,8 +56,12 @@ function gradientMatch(p: Awaited<ReturnType<typeof readPicture>>, tol = 28): nu
   return ok.length / p.samples.length;
 }
 
+/** Uncaught errors in any console page: the UI must not throw whatever the session does. */
+const pageErrors: string[] = [];
+
 async function newPage(): Promise<Page> {
   const page = await browser.context.newPage();
+  page.on('pageerror', (e) => pageErrors.push(e.message));
   await login(page, r.base);
   return page;
 }
@@ -78,6 +82,7 @@ describe.skipIf(missingTool(CHROMIUM, 'chromium'))('browser console, internet mo
   }, 60_000);
 
   afterAll(async () => {
+    expect(pageErrors).toEqual([]);
     await browser?.close();
     for (const a of [direct, relayed, denying]) await a?.stop();
     await r?.stop();
