@@ -4,7 +4,7 @@
 // `--if-changed` skips the build when the sources (UI, protocol, this script) hash to the stamp in
 // dist/.build-stamp: `npm start` and `npm test` call it that way through scripts/bootstrap.mjs.
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -34,8 +34,10 @@ if (process.argv.includes('--if-changed') && existsSync(stampFile) && readFileSy
 
 const { build } = await import('esbuild');
 const started = Date.now();
-rmSync(dist, { recursive: true, force: true });
-mkdirSync(dist, { recursive: true });
+// Built beside dist and swapped in at the end, so a relay starting meanwhile never reads half a build.
+const out = `${dist}.tmp-${process.pid}`;
+rmSync(out, { recursive: true, force: true });
+mkdirSync(out, { recursive: true });
 const result = await build({
   entryPoints: { app: join(ui, 'main.ts'), style: join(ui, 'style.css') },
   bundle: true,
@@ -43,7 +45,7 @@ const result = await build({
   sourcemap: 'linked',
   format: 'esm',
   target: ['chrome110', 'firefox115', 'safari16'],
-  outdir: join(dist, 'assets'),
+  outdir: join(out, 'assets'),
   entryNames: '[name]-[hash]',
   // protocol/ is written for Node; its frame codec uses Buffer, which the browser gets from the
   // `buffer` package (only where it is referenced).
@@ -62,7 +64,9 @@ const asset = (entry, ext) => {
 const html = readFileSync(join(ui, 'index.html'), 'utf8')
   .replace('%STYLE%', asset('style.css', '.css'))
   .replace('%SCRIPT%', asset('main.ts', '.js'));
-writeFileSync(join(dist, 'index.html'), html);
-writeFileSync(stampFile, stamp);
+writeFileSync(join(out, 'index.html'), html);
+writeFileSync(join(out, '.build-stamp'), stamp);
+rmSync(dist, { recursive: true, force: true });
+renameSync(out, dist);
 const bytes = outputs.filter(([p]) => !p.endsWith('.map')).reduce((n, [, o]) => n + o.bytes, 0);
 console.log(`[build:console] console-client/dist in ${Date.now() - started} ms (${Math.round(bytes / 1024)} KiB)`);

@@ -39,8 +39,10 @@ let direct: AgentUnderTest;
 let relayed: AgentUnderTest;
 /** an agent whose device user denies */
 let denying: AgentUnderTest;
+/** an agent whose device user never answers */
+let away: AgentUnderTest;
 
-const synthetic = (consentAnswer: 'accept' | 'deny' = 'accept') =>
+const synthetic = (consentAnswer: 'accept' | 'deny' | 'none' = 'accept') =>
   new SyntheticBackend({ width: W, height: H, consentAnswer, consentDelayMs: 0 });
 
 async function agent(hostname: string, base: object, backend: SyntheticBackend) {
@@ -73,18 +75,20 @@ describe.skipIf(missingTool(CHROMIUM, 'chromium'))('browser console, internet mo
       RC_TURN: 'on',
       RC_TURN_ALLOW_PEERS: '127.0.0.0/8',
       RC_RELAY_PORTS: '43000-43999',
+      RC_CONSENT_TIMEOUT_SECONDS: '2',
     });
     admin = await new Api(r.base, r.cert).login('admin', ADMIN_PASSWORD);
     direct = await agent('pc-direct', { consent: 'auto-accept' }, synthetic());
     relayed = await agent('pc-relayed', { consent: 'auto-accept', iceTransportPolicy: 'relay' }, synthetic());
     denying = await agent('pc-denying', { consent: 'ask' }, synthetic('deny'));
+    away = await agent('pc-away', { consent: 'ask' }, synthetic('none'));
     browser = await launchBrowser(r.base);
   }, 60_000);
 
   afterAll(async () => {
     expect(pageErrors).toEqual([]);
     await browser?.close();
-    for (const a of [direct, relayed, denying]) await a?.stop();
+    for (const a of [direct, relayed, denying, away]) await a?.stop();
     await r?.stop();
   });
 
@@ -92,12 +96,12 @@ describe.skipIf(missingTool(CHROMIUM, 'chromium'))('browser console, internet mo
     const page = await newPage();
     await soon(
       () => page.locator('tr[data-device]').count(),
-      (n) => n === 3,
+      (n) => n === 4,
       'device rows',
     );
     await soon(
       () => page.locator('#device-count').textContent(),
-      (t) => !!t?.includes('3 of 3 online'),
+      (t) => !!t?.includes('4 of 4 online'),
       'count',
     );
     await page.screenshot({ path: join(ARTIFACTS, 'device-list.png') });
@@ -259,6 +263,40 @@ describe.skipIf(missingTool(CHROMIUM, 'chromium'))('browser console, internet mo
     await page.locator('#device-count').waitFor();
     await page.close();
   }, 30_000);
+
+  it('no answer from the device user in time says so', async () => {
+    const page = await newPage();
+    await connect(page, 'pc-away', 'control');
+    await soon(
+      () => page.locator('#session-message').textContent(),
+      (t) => !!t?.includes('did not answer in time'),
+      'timeout message',
+      10_000,
+    );
+    await page.close();
+  }, 30_000);
+
+  it('a dropped session says so; reconnecting to the now offline device says it is offline', async () => {
+    const page = await newPage();
+    await connect(page, 'pc-relayed', 'control');
+    await waitLive(page, 25_000);
+    await relayed.stop();
+    await soon(
+      () => page.locator('#session-message').textContent(),
+      (t) => !!t?.includes('Connection lost'),
+      'dropped message',
+      20_000,
+    );
+    await page.screenshot({ path: join(ARTIFACTS, 'dropped.png') });
+    await page.locator('#reconnect').click();
+    await soon(
+      () => page.locator('#session-message').textContent(),
+      (t) => !!t?.includes('The device is offline'),
+      'offline message',
+      10_000,
+    );
+    await page.close();
+  }, 60_000);
 
   it('the list follows presence live: a device going offline cannot be connected', async () => {
     const page = await newPage();

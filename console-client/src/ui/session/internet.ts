@@ -17,10 +17,24 @@ const API_MESSAGES: Record<string, string> = {
 };
 
 const STATE_MESSAGES: Record<string, string> = {
-  denied: 'The device user denied the session.',
+  denied: 'The device refused the session.',
   timeout: 'The device user did not answer in time.',
   ended: 'The session ended.',
 };
+
+/** The agent's reasons for a denial (protocol DenyReason), as the operator should read them. */
+const DENY_MESSAGES: Record<string, string> = {
+  'user-denied': 'The device user denied the session.',
+  'consent-timeout': 'The device user did not answer in time.',
+  policy: 'The device’s policy refuses remote sessions.',
+  'invalid-ticket': 'The device refused the session ticket (check its clock and enrollment).',
+  busy: 'The device is busy with another session.',
+};
+
+function refusal(state: string, reason: string | undefined): string {
+  if (state === 'denied' && reason && DENY_MESSAGES[reason]) return DENY_MESSAGES[reason];
+  return `${STATE_MESSAGES[state] ?? state}${reason ? ` (${reason})` : ''}`;
+}
 
 /** How long the picture may take after the device accepted before the attempt counts as failed. */
 const MEDIA_TIMEOUT_MS = 20_000;
@@ -76,7 +90,7 @@ export function internetSession(
         rtc.fail(m.reason ? `the session ended (${m.reason})` : 'the session ended');
       }
     });
-    rtc.on('closed', () => off());
+    rtc.onDispose(off);
     return rtc;
   };
   return { connect, end };
@@ -90,7 +104,7 @@ function waitAccepted(socket: ConsoleSocket, sessionId: string, status: (text: s
         off();
         offState();
         if (m.state === 'accepted') resolve();
-        else reject(new Error(`${STATE_MESSAGES[m.state] ?? m.state}${m.reason ? ` (${m.reason})` : ''}`));
+        else reject(new Error(refusal(m.state, m.reason)));
       } else if (m.type === 'error' && m.code.startsWith('session_')) {
         off();
         offState();

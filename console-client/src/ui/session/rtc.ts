@@ -33,6 +33,7 @@ export class RtcTransport implements RemoteTransport {
   private closed = false;
   private offSocket: () => void;
   private failTimer: number | undefined;
+  private readonly cleanups: (() => void)[] = [];
 
   constructor(
     private readonly socket: ConsoleSocket,
@@ -109,6 +110,12 @@ export class RtcTransport implements RemoteTransport {
     return this.statsReader.read(this.pc);
   }
 
+  /** Runs `fn` when the transport closes, whoever closes it. */
+  onDispose(fn: () => void): void {
+    if (this.closed) fn();
+    else this.cleanups.push(fn);
+  }
+
   /** The session is over for a reason outside the peer connection (the relay ended it). */
   fail(reason: string): void {
     if (this.closed) return;
@@ -124,6 +131,7 @@ export class RtcTransport implements RemoteTransport {
     this.pc.close();
     this.surface.srcObject = null;
     this.events.clear();
+    for (const fn of this.cleanups.splice(0)) fn();
   }
 
   private signal(payload: SignalPayload) {
