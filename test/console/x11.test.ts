@@ -34,7 +34,8 @@ const skip =
   missingTool(CHROMIUM, 'chromium') ||
   missingTool('/usr/bin/Xvfb', 'xvfb') ||
   missingTool('/usr/bin/xterm', 'xterm') ||
-  missingTool('/usr/bin/xclip', 'xclip');
+  missingTool('/usr/bin/xclip', 'xclip') ||
+  missingTool('/usr/bin/xrandr', 'x11-xserver-utils');
 
 /** The known window: four flat quadrants (BGRX), which survive video compression recognisably. */
 const WIN = { x: 40, y: 40, w: 240, h: 160 };
@@ -70,6 +71,9 @@ describe.skipIf(skip)('browser console on an X11 desktop (Xvfb)', () => {
   beforeAll(async () => {
     ensureConsoleBuilt();
     x = await startXvfb(640, 480);
+    // Two monitors side by side (XRandR), for the monitor picker.
+    await x.run('xrandr', ['--setmonitor', 'LEFT', '320/100x480/100+0+0', 'none']);
+    await x.run('xrandr', ['--setmonitor', 'RIGHT', '320/100x480/100+320+0', 'none']);
     fixture = new FixtureClient(x.display);
     win = fixture.window(WIN.x, WIN.y, WIN.w, WIN.h, quadrants());
     // The xterm runs `cat` into a file: what it received is what the user would see typed.
@@ -157,6 +161,31 @@ describe.skipIf(skip)('browser console on an X11 desktop (Xvfb)', () => {
       5000,
       'X clipboard',
     );
+
+    // Monitor picker: RIGHT alone is 320×480 with the xterm near its left edge; All is the root again.
+    const right = await page.locator('#monitor option', { hasText: 'RIGHT' }).getAttribute('value');
+    expect(await page.locator('#monitor option').count()).toBeGreaterThanOrEqual(3); // All, LEFT, RIGHT (+ the screen's own)
+    await page.locator('#monitor').selectOption(right ?? '');
+    await until(async () => (await readPicture(page)).width === 320, 10_000, 'RIGHT monitor picture');
+    const xtermPixel = (await page.evaluate(`(() => {
+      const v = document.querySelector('#remote');
+      const c = document.createElement('canvas');
+      c.width = v.videoWidth; c.height = v.videoHeight;
+      const ctx = c.getContext('2d');
+      ctx.drawImage(v, 0, 0);
+      return Array.from(ctx.getImageData(100, 320, 1, 1).data.slice(0, 3));
+    })()`)) as number[];
+    expect(Math.min(...xtermPixel)).toBeGreaterThan(200); // the xterm's white background
+    await page.screenshot({ path: join(ARTIFACTS, 'x11-monitor-right.png') });
+    // A click on the RIGHT monitor's picture lands at the root position (offset by 320).
+    const before = fixture.clicks.length;
+    const q = await pagePoint(page, 5, 5);
+    await page.mouse.click(q.x, q.y);
+    await new Promise((res) => setTimeout(res, 300));
+    expect(fixture.clicks.slice(before).some((c) => c.window === win)).toBe(false);
+    await page.locator('#monitor').selectOption('');
+    await until(async () => (await readPicture(page)).width === 640, 10_000, 'all monitors picture');
+
     await page.locator('#disconnect').click();
     await page.close();
   }, 60_000);

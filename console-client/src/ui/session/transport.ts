@@ -42,15 +42,23 @@ const STICKY = new Set<keyof TransportEvents>(['open', 'picture', 'closed']);
 export class Events {
   private readonly map = new Map<string, ((...a: unknown[]) => void)[]>();
   private readonly last = new Map<string, unknown[]>();
+  /** Agent frames that came before anyone listened (e.g. `monitors` as the channel opens). */
+  private early: unknown[][] = [];
   on<K extends keyof TransportEvents>(event: K, fn: TransportEvents[K]): void {
     const list = this.map.get(event) ?? [];
     list.push(fn as (...a: unknown[]) => void);
     this.map.set(event, list);
     const seen = this.last.get(event);
     if (seen) (fn as (...a: unknown[]) => void)(...seen);
+    if (event === 'frame' && list.length === 1)
+      for (const a of this.early.splice(0)) this.emit('frame', ...(a as [Frame]));
   }
   emit<K extends keyof TransportEvents>(event: K, ...args: Parameters<TransportEvents[K]>): void {
     if (STICKY.has(event)) this.last.set(event, args);
+    if (event === 'frame' && !this.map.get(event)?.length) {
+      if (this.early.length < 64) this.early.push(args);
+      return;
+    }
     for (const fn of this.map.get(event) ?? []) {
       try {
         fn(...args);

@@ -103,6 +103,8 @@ export class SessionView {
       h('div', { class: 'viewport', id: 'viewport' }, this.stage, this.message),
     );
     window.addEventListener('resize', this.resize);
+    document.addEventListener('fullscreenchange', this.resize);
+    this.clipboard.el.addEventListener('toggle', this.resize);
     document.addEventListener('keydown', this.onEscape);
     void this.start();
   }
@@ -111,6 +113,7 @@ export class SessionView {
     if (this.disposed) return;
     this.disposed = true;
     window.removeEventListener('resize', this.resize);
+    document.removeEventListener('fullscreenchange', this.resize);
     document.removeEventListener('keydown', this.onEscape);
     this.teardown();
     this.spec.end?.();
@@ -164,6 +167,7 @@ export class SessionView {
     surface.tabIndex = 0;
     surface.setAttribute('aria-label', 'Remote screen; keys typed here go to the device');
     fill(this.stage, surface);
+    this.layout();
     this.input = new InputCapture(
       surface,
       () => this.size,
@@ -282,12 +286,18 @@ export class SessionView {
 
   /** Fit: the whole picture in the viewport. 1:1: one remote pixel per device pixel, scrolling. */
   private layout() {
+    const vp = this.stage.parentElement;
+    if (!vp) return;
+    // The viewport takes the window's height below the toolbars (which grow when the clipboard
+    // panel opens); set explicitly so a large picture can never stretch it.
+    const top = document.fullscreenElement === vp ? 0 : vp.getBoundingClientRect().top;
+    const availH = Math.max(120, window.innerHeight - top);
+    vp.style.height = `${availH}px`;
     const s = this.transport?.surface;
     const { width, height } = this.size;
     if (!s || !width) return;
-    const box = this.stage.parentElement?.getBoundingClientRect();
     let scale = 1 / devicePixelRatio;
-    if (!this.oneToOne && box) scale = Math.min(box.width / width, box.height / height);
+    if (!this.oneToOne) scale = Math.min(vp.clientWidth / width, availH / height);
     s.style.width = `${Math.floor(width * scale)}px`;
     s.style.height = `${Math.floor(height * scale)}px`;
     this.stage.classList.toggle('one-to-one', this.oneToOne);
@@ -300,7 +310,6 @@ export class SessionView {
     // Where supported, keyboard lock keeps Escape and system keys for the remote desktop.
     const kb = (navigator as Navigator & { keyboard?: { lock?: () => Promise<void> } }).keyboard;
     await kb?.lock?.().catch(() => {});
-    this.layout();
   }
 
   private async updateBadge() {
