@@ -97,10 +97,9 @@ function session(deviceId: string, mode: 'view' | 'control', routeParam: string 
 
 /** LAN mode: the page was opened by `rc-console connect --lan`; the bridge holds the session. */
 function lan(token: string) {
-  let title = 'LAN session';
   let used = false;
-  const view = new SessionView({
-    title,
+  const view: SessionView = new SessionView({
+    title: 'LAN session',
     mode: 'control',
     connect: async (status) => {
       if (used) throw new Error('This LAN link was used once; run rc-console connect --lan again to reconnect.');
@@ -109,8 +108,8 @@ function lan(token: string) {
       const t = new LanTransport(token);
       try {
         const ready = await t.ready;
-        title = ready.device.hostname;
-        document.title = `${title} — rc-relay`;
+        view.setTitle(ready.device.hostname);
+        document.title = `${ready.device.hostname} — rc-relay`;
       } catch (err) {
         t.close();
         throw err;

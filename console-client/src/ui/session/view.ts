@@ -32,6 +32,7 @@ export class SessionView {
   private readonly sessionPick: HTMLSelectElement;
   private readonly monitorPick: HTMLSelectElement;
   private readonly scaleBtn: HTMLButtonElement;
+  private readonly titleEl: HTMLElement;
   private readonly clipboard: ClipboardPanel;
   private transport: RemoteTransport | null = null;
   private input: InputCapture | null = null;
@@ -50,6 +51,7 @@ export class SessionView {
     this.stage = h('div', { class: 'stage', id: 'stage' });
     this.sessionPick = h('select', { id: 'user-session', onchange: () => this.switchSession() });
     this.monitorPick = h('select', { id: 'monitor', onchange: () => this.selectMonitor(), disabled: true });
+    this.titleEl = h('strong', {}, spec.title);
     this.scaleBtn = h('button', { type: 'button', onclick: () => this.toggleScale(), 'aria-pressed': 'false' }, '1:1');
     this.clipboard = new ClipboardPanel((f) => this.send('clipboard', f));
     const chordButtons = Object.entries(CHORDS).map(([id, c]) =>
@@ -88,7 +90,7 @@ export class SessionView {
         'div',
         { class: 'toolbar', role: 'toolbar', 'aria-label': 'Session tools' },
         h('button', { type: 'button', id: 'disconnect', onclick: () => this.leave() }, 'Disconnect'),
-        h('strong', {}, spec.title),
+        this.titleEl,
         h('span', { class: control ? 'mode' : 'mode view' }, control ? 'Control' : 'View only'),
         this.badge,
         this.scaleBtn,
@@ -107,6 +109,12 @@ export class SessionView {
     this.clipboard.el.addEventListener('toggle', this.resize);
     document.addEventListener('keydown', this.onEscape);
     void this.start();
+  }
+
+  /** The device's name, once the link knows it (LAN: from the bridge). */
+  setTitle(title: string): void {
+    this.titleEl.textContent = title;
+    this.el.setAttribute('aria-label', `Remote session with ${title}`);
   }
 
   dispose(): void {
