@@ -13,7 +13,11 @@ import { missingTool } from '../support/system';
 import { FixtureClient, pattern } from './fixture';
 import { noXvfb, startXvfb, type Xvfb } from './xvfb';
 
-const skip = noXvfb() || missingTool('/usr/bin/xclip', 'xclip') || missingTool('/usr/bin/xterm', 'xterm');
+const skip =
+  noXvfb() ||
+  missingTool('/usr/bin/xclip', 'xclip') ||
+  missingTool('/usr/bin/xterm', 'xterm') ||
+  missingTool('/usr/bin/xdotool', 'xdotool');
 
 /** The BGR bytes of a rectangle of a frame, X bytes dropped (they are padding). */
 function bgrOf(f: CapturedFrame, r: Rect): Buffer {
@@ -107,6 +111,24 @@ describe.skipIf(skip)('X11 backend on Xvfb', () => {
     expect(c.shape && c.shape.w > 0 && c.shape.rgba.length === c.shape.w * c.shape.h * 4).toBe(true);
   });
 
+  it('the device user moving the pointer (not through the agent) moves the cursor the console draws', async () => {
+    const cap = backend.openCapture(a.display);
+    try {
+      cap.grab();
+      // xdotool warps the pointer: no motion event, so this also covers the periodic re-query.
+      await a.run('xdotool', ['mousemove', '210', '220']);
+      const end = Date.now() + 3000;
+      let c = cap.grab().cursor;
+      while ((c.x !== 210 || c.y !== 220) && Date.now() < end) {
+        await new Promise((r) => setTimeout(r, 50));
+        c = cap.grab().cursor;
+      }
+      expect([c.x, c.y, c.visible]).toEqual([210, 220, true]);
+    } finally {
+      cap.close();
+    }
+  });
+
   it('typed text, with Shift, AltGr-free non-ASCII and emoji, arrives in an xterm', async () => {
     const out = join(dir, 'typed.txt');
     // The xterm runs `cat` into a file: what the terminal received is what the user would see.
@@ -148,6 +170,36 @@ describe.skipIf(skip)('X11 backend on Xvfb', () => {
     } finally {
       xterm.kill();
     }
+  });
+
+  it('Ctrl+Alt+Del reaches the desktop; Ctrl+Alt+F2 and Ctrl+Alt+Backspace never do', async () => {
+    const win = fa.window(500, 40, 100, 100, pattern(100, 100, 5));
+    backend.injectInput(a.display, { type: 'pointer', x: 550, y: 90, buttons: 0, wheelX: 0, wheelY: 0 });
+    await new Promise((r) => setTimeout(r, 100));
+    const key = (code: string, k: string, down: boolean) =>
+      backend.injectInput(a.display, { type: 'key', code, key: k, down, modifiers: 0 });
+    const combo = (code: string, k: string) => {
+      key('ControlLeft', 'Control', true);
+      key('AltLeft', 'Alt', true);
+      key(code, k, true);
+      key(code, k, false);
+      key('AltLeft', 'Alt', false);
+      key('ControlLeft', 'Control', false);
+    };
+    combo('Delete', 'Delete');
+    combo('F2', 'F2');
+    combo('Backspace', 'Backspace');
+    key('F2', 'F2', true);
+    key('F2', 'F2', false);
+    const F2 = fa.keycodeOf(0xffbf);
+    const DEL = fa.keycodeOf(0xffff);
+    const BS = fa.keycodeOf(0xff08);
+    await fa.waitClick((c) => c.window === win && c.type === 'key' && c.button === F2 && c.x === 0);
+    const keys = fa.clicks.filter((c) => c.window === win && c.type === 'key');
+    // Delete arrived with Control (4) and Mod1 (8) held; F2 only on its own; Backspace never.
+    expect(keys.filter((c) => c.button === DEL).map((c) => c.x & 12)).toEqual([12]);
+    expect(keys.filter((c) => c.button === F2).map((c) => c.x & 12)).toEqual([0]);
+    expect(keys.filter((c) => c.button === BS)).toEqual([]);
   });
 
   it('clipboard: text and PNG both ways with xclip', async () => {

@@ -30,12 +30,12 @@ const X = {
   sync: f('int XSync(void*, int)'),
   pending: f('int XPending(void*)'),
   next: f('int XNextEvent(void*, void*)'),
-  lookup: f('int XLookupString(void*, void*, int, void*, void*)'),
+  keycode: f('uint8_t XKeysymToKeycode(void*, unsigned long)'),
 };
 
 export interface Received {
   window: number;
-  type: 'press' | 'release';
+  type: 'press' | 'release' | 'key';
   button: number;
   x: number;
   y: number;
@@ -84,11 +84,15 @@ export class FixtureClient {
     Buffer.from(koffi.view(img, 24)).writeBigUInt64LE(0n, 16);
     X.free(img);
     X.bgPixmap(d, win, pix);
-    X.select(d, win, (1 << 2) | (1 << 3)); // ButtonPress | ButtonRelease
+    X.select(d, win, (1 << 0) | (1 << 2) | (1 << 3)); // KeyPress | ButtonPress | ButtonRelease
     X.map(d, win);
     X.clear(d, win);
     X.sync(d, 0);
     return win;
+  }
+
+  keycodeOf(keysym: number): number {
+    return X.keycode(this.dpy, keysym) as number;
   }
 
   move(win: number, x: number, y: number): void {
@@ -110,6 +114,16 @@ export class FixtureClient {
     while (!this.closed && (X.pending(this.dpy) as number) > 0) {
       X.next(this.dpy, this.ev);
       const type = this.ev.readInt32LE(0);
+      if (type === 2) {
+        // XKeyEvent: window @32, state @80, keycode @84 (kept in `button`, the state in x).
+        this.clicks.push({
+          window: Number(this.ev.readBigUInt64LE(32)),
+          type: 'key',
+          x: this.ev.readUInt32LE(80),
+          y: 0,
+          button: this.ev.readUInt32LE(84),
+        });
+      }
       if (type === 4 || type === 5) {
         // XButtonEvent: window @32, x @64, y @68, button @84.
         this.clicks.push({

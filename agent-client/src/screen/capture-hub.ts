@@ -29,6 +29,8 @@ interface Shared {
   viewers: Set<Viewer>;
   timer: NodeJS.Timeout | undefined;
   nextAt: number;
+  /** Grabs failed in a row (a display gone): logged on the first and then every 300th, not 30/s. */
+  failures: number;
 }
 
 export class CaptureHub {
@@ -45,7 +47,13 @@ export class CaptureHub {
     const key = monitor ? `${userSession}\0${monitor}` : userSession;
     let s = this.shared.get(key);
     if (!s) {
-      s = { source: this.backend.openCapture(userSession, monitor), viewers: new Set(), timer: undefined, nextAt: 0 };
+      s = {
+        source: this.backend.openCapture(userSession, monitor),
+        viewers: new Set(),
+        timer: undefined,
+        nextAt: 0,
+        failures: 0,
+      };
       this.shared.set(key, s);
       this.log.info({ userSession, monitor }, 'capture started');
     }
@@ -107,8 +115,12 @@ export class CaptureHub {
     try {
       frame = s.source.grab();
     } catch (err) {
-      this.log.error({ err }, 'capture failed');
+      if (s.failures++ % 300 === 0) this.log.error({ err, failures: s.failures }, 'capture failed');
       return;
+    }
+    if (s.failures) {
+      this.log.info({ failures: s.failures }, 'capture recovered');
+      s.failures = 0;
     }
     const now = performance.now();
     const whole = { x: 0, y: 0, w: frame.width, h: frame.height };

@@ -35,6 +35,8 @@ export interface X11Options {
   /** Where X sockets and processes are looked up (tests point these elsewhere). */
   socketDir?: string;
   useLogind?: boolean;
+  /** The environment to read DISPLAY, WAYLAND_DISPLAY and XDG_SESSION_TYPE from (process.env). */
+  env?: NodeJS.ProcessEnv;
 }
 
 interface DisplayState {
@@ -56,13 +58,15 @@ export class X11Backend implements DesktopBackend {
   private readonly maxBytes: number;
   private readonly direction: ClipboardDirection;
   private closed = false;
+  private readonly env: NodeJS.ProcessEnv;
 
   constructor(private readonly o: X11Options) {
+    this.env = o.env ?? process.env;
     this.log = o.log;
     loadAllX11();
     this.maxBytes = Math.min(o.clipboardMaxBytes ?? MAX_CLIPBOARD_BYTES, MAX_CLIPBOARD_BYTES);
     this.direction = o.clipboardDirection ?? 'both';
-    const configured = o.display ?? process.env.DISPLAY;
+    const configured = o.display ?? this.env.DISPLAY;
     this.home = normalizeDisplay(configured) ?? configured;
     if (o.display) {
       // A display named in the config must work now: a typo stops the agent with a clear message.
@@ -71,6 +75,7 @@ export class X11Backend implements DesktopBackend {
   }
 
   openCapture(userSessionId: string, monitorId = ''): CaptureSource {
+    this.refuseWayland(userSessionId);
     const st = this.state(userSessionId);
     let area: Rect = { x: 0, y: 0, w: st.conn.width, h: st.conn.height };
     if (monitorId !== '') {
@@ -83,8 +88,12 @@ export class X11Backend implements DesktopBackend {
 
   /** Pointer coordinates are root coordinates here: the session adds the selected monitor's offset. */
   injectInput(userSessionId: string, ev: InputEvent): void {
+    this.refuseWayland(userSessionId);
     const st = this.state(userSessionId);
-    if (ev.type === 'pointer' && ev.buttons) st.lastInjectedClick = Date.now();
+    if (ev.type === 'pointer') {
+      if (ev.buttons) st.lastInjectedClick = Date.now();
+      st.cursor.markMoved();
+    }
     st.input.inject(ev);
   }
 
@@ -116,7 +125,8 @@ export class X11Backend implements DesktopBackend {
 
   async listSessions(): Promise<UserSession[]> {
     const found = await discoverSessions({
-      preferred: this.o.display ?? process.env.DISPLAY,
+      preferred: this.o.display ?? this.env.DISPLAY,
+      env: this.env,
       ...(this.o.socketDir ? { socketDir: this.o.socketDir } : {}),
       ...(this.o.useLogind !== undefined ? { useLogind: this.o.useLogind } : {}),
     });
@@ -169,6 +179,22 @@ export class X11Backend implements DesktopBackend {
     for (const id of [...this.displays.keys()]) this.drop(id);
   }
 
+  /**
+   * A Wayland session (or its Xwayland display) cannot be shown: its root window holds X clients
+   * only, so capture would be a black screen. Prompts may still use Xwayland; capture and input not.
+   */
+  private refuseWayland(userSessionId: string) {
+    const info = this.known.get(userSessionId);
+    const inWayland = !!this.env.WAYLAND_DISPLAY || this.env.XDG_SESSION_TYPE === 'wayland';
+    const ownXwayland = !info && inWayland && normalizeDisplay(this.env.DISPLAY) === userSessionId;
+    if ((info && !info.supported) || ownXwayland || userSessionId.startsWith('wayland')) {
+      throw new X11Error(
+        'wayland',
+        `user session ${userSessionId} runs Wayland, which this agent cannot show yet (it needs xdg-desktop-portal screen casting); log in with an X11 session to use it`,
+      );
+    }
+  }
+
   private clipboard(userSessionId: string): X11Clipboard {
     const st = this.state(userSessionId);
     st.clipboard ??= new X11Clipboard(st.conn, this.log.child({ module: 'clipboard' }), this.maxBytes);
@@ -182,11 +208,8 @@ export class X11Backend implements DesktopBackend {
     if (existing?.conn.alive) return existing;
     if (existing) this.drop(userSessionId);
     const info = this.known.get(userSessionId);
-    if (info && !info.supported) {
-      throw new X11Error('wayland', `user session ${userSessionId} runs Wayland, which cannot be shown yet`);
-    }
     if (!userSessionId) throw new X11Error('no_session', 'no X display: set backend.display or DISPLAY');
-    const conn = XConnection.open(info?.display ?? userSessionId, this.log, info?.xauthority);
+    const conn = XConnection.open(info?.display ?? userSessionId, this.log, info?.xauthority ?? this.env.XAUTHORITY);
     try {
       if (!Xext().XShmQueryExtension(conn.dpy)) throw new X11Error('no_extension', `${conn.name} lacks MIT-SHM`);
       const st: DisplayState = {

@@ -1,13 +1,41 @@
 // The pointer as the console draws it, apart from the picture (a screen grab never contains the
-// cursor): XFixes tells when the shape changes, and only then is the image fetched; the position is
-// one XQueryPointer per grab.
+// cursor): XFixes tells when the shape changes, and only then is the image fetched. The position
+// costs a round trip (XQueryPointer), so with XInput 2 it is only asked after a raw motion event
+// (and once a second, for warps, which raise none); without XInput 2, on every grab.
 import type { CursorState } from '../types';
 import type { XConnection } from './display';
 import { X11Error } from './errors';
-import { isNull, koffi, type Ptr, X, Xfixes } from './native';
+import { isNull, koffi, type Ptr, X, Xfixes, Xi } from './native';
 
 const XFixesDisplayCursorNotifyMask = 1;
 const XFixesCursorNotify = 1;
+const GenericEvent = 35;
+const XI_RawMotion = 17;
+const XIAllMasterDevices = 1;
+const REQUERY_MS = 1000;
+
+/** Selects XI2 raw motion on the root; calls `onMove` per event. Undefined without XInput 2. */
+function watchRawMotion(conn: XConnection, onMove: () => void): (() => void) | undefined {
+  try {
+    const q = Buffer.alloc(12);
+    if (!X().XQueryExtension(conn.dpy, 'XInputExtension', q.subarray(0, 4), q.subarray(4, 8), q.subarray(8))) return;
+    const opcode = q.readInt32LE(0);
+    const ver = Buffer.alloc(8);
+    ver.writeInt32LE(2, 0);
+    if ((Xi().XIQueryVersion(conn.dpy, ver.subarray(0, 4), ver.subarray(4)) as number) !== 0) return;
+    const bits = Buffer.alloc(4);
+    bits[XI_RawMotion >> 3] = 1 << (XI_RawMotion & 7);
+    Xi().XISelectEvents(conn.dpy, conn.root, { deviceid: XIAllMasterDevices, mask_len: bits.length, mask: bits }, 1);
+    conn.sync();
+    // XGenericEvent: int extension @32, int evtype @36.
+    return conn.on(GenericEvent, (ev) => {
+      if (ev.readInt32LE(32) === opcode && ev.readInt32LE(36) === XI_RawMotion) onMove();
+    });
+  } catch {
+    // No libxi6: every grab asks where the pointer is.
+    return undefined;
+  }
+}
 
 export class CursorTracker {
   private serial = 0;
@@ -15,6 +43,10 @@ export class CursorTracker {
   private stale = true;
   private readonly out = Buffer.alloc(8 * 8);
   private readonly off: () => void;
+  private readonly offMotion: (() => void) | undefined;
+  private moved = true;
+  private queriedAt = 0;
+  private pos = { ok: false, x: 0, y: 0 };
 
   constructor(private readonly conn: XConnection) {
     const base = Buffer.alloc(8);
@@ -29,27 +61,41 @@ export class CursorTracker {
     this.off = conn.on(eventBase + XFixesCursorNotify, () => {
       this.stale = true;
     });
+    this.offMotion = watchRawMotion(conn, () => {
+      this.moved = true;
+    });
+  }
+
+  /** The agent moved the pointer itself: the next read asks, without waiting for the event. */
+  markMoved(): void {
+    this.moved = true;
   }
 
   /** The pointer relative to a region of the root; invisible outside it. */
   read(rx: number, ry: number, rw: number, rh: number): CursorState {
-    const o = this.out;
-    // root_return, child_return (Window), root_x, root_y, win_x, win_y (int), mask (uint).
-    const ok = X().XQueryPointer(
-      this.conn.dpy,
-      this.conn.root,
-      o.subarray(0, 8),
-      o.subarray(8, 16),
-      o.subarray(16, 20),
-      o.subarray(20, 24),
-      o.subarray(24, 28),
-      o.subarray(28, 32),
-      o.subarray(32, 36),
-    ) as number;
+    const now = Date.now();
+    if (!this.offMotion || this.moved || now - this.queriedAt >= REQUERY_MS) {
+      this.moved = false;
+      this.queriedAt = now;
+      const o = this.out;
+      // root_return, child_return (Window), root_x, root_y, win_x, win_y (int), mask (uint).
+      const ok = X().XQueryPointer(
+        this.conn.dpy,
+        this.conn.root,
+        o.subarray(0, 8),
+        o.subarray(8, 16),
+        o.subarray(16, 20),
+        o.subarray(20, 24),
+        o.subarray(24, 28),
+        o.subarray(28, 32),
+        o.subarray(32, 36),
+      ) as number;
+      this.pos = { ok: ok !== 0, x: o.readInt32LE(16), y: o.readInt32LE(20) };
+    }
     if (this.stale) this.fetchShape();
-    const x = o.readInt32LE(16) - rx;
-    const y = o.readInt32LE(20) - ry;
-    const inside = ok !== 0 && x >= 0 && y >= 0 && x < rw && y < rh;
+    const x = this.pos.x - rx;
+    const y = this.pos.y - ry;
+    const inside = this.pos.ok && x >= 0 && y >= 0 && x < rw && y < rh;
     return { x, y, visible: inside, shapeSerial: this.serial, shape: this.shape };
   }
 
@@ -89,5 +135,6 @@ export class CursorTracker {
 
   close(): void {
     this.off();
+    this.offMotion?.();
   }
 }

@@ -148,6 +148,7 @@ export class XTestInput {
     const target = keysymFor(code, key);
     if (!target) return 0;
     if (this.stale) this.loadMapping();
+    if (this.vtOrZap(target.keysym)) return 0;
     let place: Place | number | undefined = this.places.get(target.keysym);
     place ??= this.spare(target.keysym);
     if (typeof place !== 'object') return place ?? 0;
@@ -188,6 +189,20 @@ export class XTestInput {
     this.press(code, place.keycode);
     for (const [kc, state] of undo.reverse()) Xtst().XTestFakeKeyEvent(d, kc, state, 0);
     return 0;
+  }
+
+  /**
+   * Ctrl+Alt+F1…F12 switches the X server off its virtual terminal (the picture freezes or goes black
+   * and the session is lost to the console) and Ctrl+Alt+Backspace kills the server where enabled:
+   * neither is passed on. Ctrl+Alt+Del is, and the desktop decides what it means.
+   */
+  private vtOrZap(keysym: number): boolean {
+    const isF = keysym >= 0xffbe && keysym <= 0xffc9;
+    if (!isF && keysym !== 0xff08) return false;
+    const held = new Set([...this.down.values()].map((kc) => this.symsOf.get(kc) ?? 0));
+    const ctrl = held.has(0xffe3) || held.has(0xffe4);
+    const alt = held.has(0xffe9) || held.has(0xffea) || held.has(0xfe03);
+    return ctrl && alt;
   }
 
   private press(code: string, keycode: number) {

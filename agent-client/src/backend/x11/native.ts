@@ -16,6 +16,7 @@ const PACKAGES: Record<string, string> = {
   'libXfixes.so.3': 'libxfixes3',
   'libXdamage.so.1': 'libxdamage1',
   'libXrandr.so.2': 'libxrandr2',
+  'libXi.so.6': 'libxi6',
   'libturbojpeg.so.0': 'libturbojpeg0',
   'libyuv.so.0': 'libyuv0',
   'libc.so.6': 'libc6',
@@ -23,11 +24,12 @@ const PACKAGES: Record<string, string> = {
 
 const loaded = new Map<string, koffi.IKoffiLib>();
 
-export function loadLib(soname: string): koffi.IKoffiLib {
+/** `path` defaults to the soname (the dynamic linker's search); tests point it at a missing file. */
+export function loadLib(soname: string, path = soname): koffi.IKoffiLib {
   let lib = loaded.get(soname);
   if (lib) return lib;
   try {
-    lib = koffi.load(soname);
+    lib = koffi.load(path);
   } catch (err) {
     const pkg = PACKAGES[soname] ?? 'the package that ships it';
     throw new X11Error(
@@ -63,6 +65,7 @@ const X11_PROTOS = {
   XPending: 'int XPending(void*)',
   XNextEvent: 'int XNextEvent(void*, void*)',
   XFree: 'int XFree(void*)',
+  XQueryExtension: 'int XQueryExtension(void*, const char*, void*, void*, void*)',
   XInternAtom: 'unsigned long XInternAtom(void*, const char*, int)',
   XGetAtomName: 'void* XGetAtomName(void*, unsigned long)',
   XSetErrorHandler: 'void* XSetErrorHandler(void*)',
@@ -147,6 +150,11 @@ const XRANDR_PROTOS = {
   XRRSelectInput: 'void XRRSelectInput(void*, unsigned long, int)',
 } as const;
 
+const XI_PROTOS = {
+  XIQueryVersion: 'int XIQueryVersion(void*, void*, void*)',
+  XISelectEvents: 'int XISelectEvents(void*, unsigned long, XIEventMask*, int)',
+} as const;
+
 const LIBC_PROTOS = {
   shmget: 'int shmget(int, size_t, int)',
   shmat: 'void* shmat(int, void*, int)',
@@ -161,6 +169,7 @@ let xfixes: { [K in keyof typeof XFIXES_PROTOS]: Fn } | undefined;
 let xdamage: { [K in keyof typeof XDAMAGE_PROTOS]: Fn } | undefined;
 let xrandr: { [K in keyof typeof XRANDR_PROTOS]: Fn } | undefined;
 let libc: { [K in keyof typeof LIBC_PROTOS]: Fn } | undefined;
+let xi: { [K in keyof typeof XI_PROTOS]: Fn } | undefined;
 
 export const X = () => {
   x11 ??= bind('libX11.so.6', X11_PROTOS);
@@ -185,6 +194,15 @@ export const Xdamage = () => {
 export const Xrandr = () => {
   xrandr ??= bind('libXrandr.so.2', XRANDR_PROTOS);
   return xrandr;
+};
+/** XInput 2 (libxi6): optional, only used to learn that the pointer moved without asking. */
+export const Xi = () => {
+  if (!xi) {
+    // Declared before the functions that take it; koffi marshals `mask` from a Buffer.
+    koffi.struct('XIEventMask', { deviceid: 'int', mask_len: 'int', mask: 'uint8_t*' });
+    xi = bind('libXi.so.6', XI_PROTOS);
+  }
+  return xi;
 };
 export const Libc = () => {
   libc ??= bind('libc.so.6', LIBC_PROTOS);

@@ -23,6 +23,8 @@ export interface DiscoveryOptions {
   /** The display named in the config or $DISPLAY: active when logind cannot say. */
   preferred?: string | undefined;
   useLogind?: boolean;
+  /** The agent's environment: inside a Wayland session, its DISPLAY is that session's Xwayland. */
+  env?: NodeJS.ProcessEnv;
 }
 
 interface ProcInfo {
@@ -150,11 +152,32 @@ export async function discoverSessions(o: DiscoveryOptions = {}): Promise<X11Ses
     if (s.type !== 'wayland') continue;
     out.push({ id: `wayland-${s.id}`, user: s.user, kind: 'wayland', active: s.active, supported: false });
   }
-  const preferred = normalizeDisplay(o.preferred);
+  // Started inside a Wayland session (no logind to ask): the X display it was given is Xwayland's,
+  // which shows X clients only, never the desktop.
+  const env = o.env ?? {};
+  const inWayland = !!env.WAYLAND_DISPLAY || env.XDG_SESSION_TYPE === 'wayland';
+  if (inWayland && logind.length === 0) {
+    const own = normalizeDisplay(env.DISPLAY);
+    const s = out.find((e) => e.id === own);
+    if (s) {
+      s.kind = 'wayland';
+      s.supported = false;
+    } else
+      out.push({
+        id: 'wayland',
+        user: userName(process.getuid?.() ?? 0),
+        kind: 'wayland',
+        active: true,
+        supported: false,
+      });
+  }
+  const preferred = normalizeDisplay(o.preferred) ?? (inWayland && logind.length === 0 ? 'wayland' : undefined);
   const activeLd = logind.find((s) => s.active && (s.type === 'x11' || s.type === 'wayland'));
   const active =
     (activeLd && (activeLd.type === 'wayland' ? `wayland-${activeLd.id}` : normalizeDisplay(activeLd.display))) ??
     (preferred && out.some((s) => s.id === preferred) ? preferred : out.find((s) => s.supported)?.id);
-  for (const s of out) s.active = s.id === active;
+  // In a Wayland session its own display is the active one, even though it cannot be shown.
+  const waylandOwn = inWayland && logind.length === 0 ? out.find((s) => s.kind === 'wayland')?.id : undefined;
+  for (const s of out) s.active = s.id === (waylandOwn ?? active);
   return out;
 }

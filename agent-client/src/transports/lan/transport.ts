@@ -84,7 +84,9 @@ export class LanTransport extends Emitter<TransportEvents> implements SessionTra
       this.streamer.start();
     } catch (err) {
       this.log.error({ err, userSession: this.session.info.userSession }, 'cannot capture this desktop');
-      conn.close({ type: 'error', code: 'unsupported', message: 'the desktop cannot be captured' });
+      // The backend's message says why (a Wayland session, a display gone), never a black screen.
+      const why = err instanceof Error ? err.message.slice(0, 300) : 'unknown';
+      conn.close({ type: 'error', code: 'unsupported', message: `the desktop cannot be captured: ${why}` });
       this.close('capture failed');
       return;
     }

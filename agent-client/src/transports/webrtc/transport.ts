@@ -246,7 +246,11 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
       this.subscribe();
     } catch (err) {
       this.log.error({ err, userSession: this.userSession }, 'cannot capture this desktop');
-      this.close('capture failed');
+      // Tell the console why (a Wayland session, a display gone) before hanging up.
+      const why = err instanceof Error ? err.message.slice(0, 300) : 'unknown';
+      const b = encodeFrame({ type: 'error', code: 'unsupported', message: `the desktop cannot be captured: ${why}` });
+      this.senders.get('control')?.send(b);
+      setTimeout(() => this.close('capture failed'), 200).unref();
     }
   }
 
