@@ -145,8 +145,15 @@ describe.skipIf(missingTool(CHROMIUM, 'chromium'))('browser console, internet mo
       .map((e) => (e.type === 'key' ? `${e.code}:${e.key}` : ''));
     expect(downs).toEqual(['ShiftLeft:Shift', 'KeyH:H', 'KeyI:i', 'ShiftLeft:Shift', 'Digit1:!']);
     // Tab stays on the remote view instead of moving the browser's focus.
+    const tabBefore = log.length;
     await page.keyboard.press('Tab');
     expect(await focusedId(page)).toBe('remote');
+    // ...and reaches the device (down and up) before the chord below is counted.
+    await until(
+      () => log.slice(tabBefore).some((e) => e.event.type === 'key' && e.event.code === 'Tab' && !e.event.down),
+      5000,
+      'Tab at the device',
+    );
 
     // Toolbar chord.
     const chordBefore = log.length;
