@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Makes a fresh checkout runnable: `npm start` and `npm test` call this first (pre-scripts).
 // - installs npm dependencies when package.json/package-lock.json changed since the last install;
+// - builds the browser console (scripts/build-console.mjs) when its sources changed;
 // - with --test, also installs the Debian packages the tests drive (coturn's clients, Chromium,
 //   Xvfb) when running as root with apt; otherwise it says what is missing.
 // Plain Node only: this runs before anything else is installed.
@@ -100,5 +101,18 @@ function ensureDebs() {
   );
 }
 
+// The browser console the relay serves (console-client/dist), rebuilt only when its sources changed.
+function ensureConsole() {
+  const r = spawnSync(process.execPath, [join(root, 'scripts', 'build-console.mjs'), '--if-changed'], {
+    cwd: root,
+    stdio: 'inherit',
+  });
+  if (r.status !== 0) {
+    console.error('[bootstrap] building the browser console failed; see the output above.');
+    process.exit(r.status ?? 1);
+  }
+}
+
 ensureNpm();
+ensureConsole();
 if (wantTest) ensureDebs();

@@ -1,0 +1,106 @@
+// For admins: the session audit trail and enrollment-token creation (the token is shown once).
+import type { AuditEntry, EnrollmentTokenReply, GroupView } from '@rc-relay/protocol';
+import type { Api } from './api';
+import { fill, h } from './dom';
+
+export function adminView(api: Api): HTMLElement {
+  const audit = h('tbody', {});
+  const auditNote = h('p', { class: 'note', role: 'status' });
+  const group = h('select', { id: 'token-group' });
+  const maxUses = h('input', { id: 'token-uses', type: 'number', min: 1, max: 100000, value: 1 });
+  const days = h('input', { id: 'token-days', type: 'number', min: 1, max: 30, value: 1 });
+  const result = h('div', { id: 'token-result', role: 'status', 'aria-live': 'polite' });
+
+  const loadAudit = async () => {
+    try {
+      const rows = await api.request<AuditEntry[]>('GET', '/api/v1/sessions?limit=200');
+      auditNote.textContent = `${rows.length} most recent sessions`;
+      fill(
+        audit,
+        rows.map((r) =>
+          h(
+            'tr',
+            {},
+            h('td', {}, new Date(r.requestedAt).toLocaleString()),
+            h('td', {}, r.operator),
+            h('td', {}, r.hostname),
+            h('td', {}, `${r.mode} / ${r.transport}`),
+            h('td', {}, r.outcome + (r.reason ? ` (${r.reason})` : '')),
+            h('td', {}, r.endedAt ? `${new Date(r.endedAt).toLocaleTimeString()} ${r.endReason ?? ''}` : '—'),
+          ),
+        ),
+      );
+    } catch (err) {
+      auditNote.textContent = `The audit trail could not be loaded: ${(err as Error).message}`;
+    }
+  };
+
+  const loadGroups = async () => {
+    const groups = await api.request<GroupView[]>('GET', '/api/v1/groups').catch(() => []);
+    fill(
+      group,
+      groups.map((g) => h('option', { value: g.name }, g.name)),
+    );
+  };
+
+  const create = async (e: Event) => {
+    e.preventDefault();
+    try {
+      const r = await api.request<EnrollmentTokenReply>('POST', '/api/v1/enrollment-tokens', {
+        ...(group.value ? { group: group.value } : {}),
+        maxUses: Number(maxUses.value),
+        expiresIn: Number(days.value) * 86400,
+      });
+      const out = h('input', { id: 'token-value', readonly: true, value: r.token, 'aria-label': 'Enrollment token' });
+      fill(
+        result,
+        h(
+          'p',
+          {},
+          `Token for group ${group.value || 'default'}, valid until ${new Date(r.expiresAt).toLocaleString()}. It is shown only now:`,
+        ),
+        out,
+        h('pre', {}, `npx rc-agent enroll --server ${location.origin} --token ${r.token}`),
+      );
+      out.select();
+    } catch (err) {
+      fill(result, h('p', { class: 'error' }, `No token: ${(err as Error).message}`));
+    }
+  };
+
+  void loadAudit();
+  void loadGroups();
+  return h(
+    'section',
+    { class: 'admin' },
+    h('h2', {}, 'New enrollment token'),
+    h(
+      'form',
+      { onsubmit: create, class: 'row' },
+      h('label', { for: 'token-group' }, 'Group'),
+      group,
+      h('label', { for: 'token-uses' }, 'Uses'),
+      maxUses,
+      h('label', { for: 'token-days' }, 'Valid (days)'),
+      days,
+      h('button', { type: 'submit', id: 'token-create' }, 'Create token'),
+    ),
+    result,
+    h('h2', {}, 'Audit trail ', h('button', { type: 'button', onclick: () => void loadAudit() }, 'Refresh')),
+    auditNote,
+    h(
+      'table',
+      { class: 'list', id: 'audit' },
+      h(
+        'thead',
+        {},
+        h(
+          'tr',
+          {},
+          ['Requested', 'Operator', 'Device', 'Mode', 'Outcome', 'Ended'].map((t) => h('th', {}, t)),
+        ),
+      ),
+      audit,
+    ),
+  );
+}

@@ -1,0 +1,164 @@
+// LAN mode: the page talks to `rc-console connect --lan`'s local bridge (contract 4 in the brief:
+// ws://127.0.0.1:PORT/bridge?token=…), which holds the TLS connections to the agent's 42187/42188.
+// Every binary message is one frame; the screen comes as tiles (JPEG, raw BGRX, raw-deflated BGRX)
+// painted on a canvas, and each `frame.end` is acked so the agent sends the next.
+import { decodeFrame, encodeFrame, type Frame, type FrameOf } from '@rc-relay/protocol';
+import { type Channel, Events, type LinkStats, type RemoteTransport, type TransportEvents } from './transport';
+
+/** Frames the agent may send ahead of our acks: enough to hide a loopback round trip. */
+const CREDITS = 2;
+
+export interface BridgeReady {
+  sessionId: string;
+  mode: 'view' | 'control';
+  device: { id: string; hostname: string };
+}
+
+type Control = { type: 'bridge.ready' } & BridgeReady;
+type BridgeText =
+  | Control
+  | { type: 'bridge.error'; code: string; message: string }
+  | { type: 'bridge.closed'; reason: string };
+
+export class LanTransport implements RemoteTransport {
+  readonly kind = 'lan' as const;
+  readonly surface: HTMLCanvasElement;
+  readonly ready: Promise<BridgeReady>;
+  /** The session's mode once the bridge is ready. */
+  mode: 'view' | 'control' | undefined;
+  private readonly ctx: CanvasRenderingContext2D;
+  private readonly ws: WebSocket;
+  private readonly events = new Events();
+  /** Tiles decode in parallel but are drawn strictly in arrival order, so a stale tile never wins. */
+  private drawn: Promise<void> = Promise.resolve();
+  private closed = false;
+  private painted = { at: performance.now(), frames: 0, bytes: 0, fps: 0, kbps: 0 };
+
+  constructor(token: string) {
+    this.surface = document.createElement('canvas');
+    const ctx = this.surface.getContext('2d', { alpha: false });
+    if (!ctx) throw new Error('this browser has no 2D canvas');
+    this.ctx = ctx;
+    this.ws = new WebSocket(`ws://${location.host}/bridge?token=${encodeURIComponent(token)}`);
+    this.ws.binaryType = 'arraybuffer';
+    this.ready = new Promise((resolve, reject) => {
+      this.ws.onmessage = (ev) => {
+        if (typeof ev.data === 'string') return this.onText(ev.data, resolve, reject);
+        this.painted.bytes += ev.data.byteLength;
+        const r = decodeFrame(Buffer.from(ev.data as ArrayBuffer));
+        if (r.ok) this.onFrame(r.frame);
+        else console.warn(`bad frame from the bridge: ${r.message}`);
+      };
+      this.ws.onclose = () => {
+        reject(new Error('the LAN bridge closed the connection (is the link already used, or rc-console stopped?)'));
+        this.finish('the LAN bridge closed the connection');
+      };
+    });
+  }
+
+  on<K extends keyof TransportEvents>(event: K, fn: TransportEvents[K]): void {
+    this.events.on(event, fn);
+  }
+
+  send(_channel: Channel, f: Frame): void {
+    // The bridge routes by frame type (sessions to 42188, the rest to 42187); channels are WebRTC's.
+    if (this.ws.readyState === WebSocket.OPEN) this.ws.send(encodeFrame(f) as Uint8Array<ArrayBuffer>);
+  }
+
+  async stats(): Promise<LinkStats> {
+    const now = performance.now();
+    const s = (now - this.painted.at) / 1000;
+    if (s >= 0.5) {
+      this.painted.fps = Math.round(this.painted.frames / s);
+      this.painted.kbps = Math.round((this.painted.bytes * 8) / 1000 / s);
+      this.painted = { ...this.painted, at: now, frames: 0, bytes: 0 };
+    }
+    return { path: 'LAN', fps: this.painted.fps, rttMs: null, kbps: this.painted.kbps };
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.ws.close(1000, 'closed by the operator');
+    this.events.clear();
+  }
+
+  private finish(reason: string) {
+    if (this.closed) return;
+    this.events.emit('closed', reason);
+    this.close();
+  }
+
+  private onText(text: string, resolve: (r: BridgeReady) => void, reject: (e: Error) => void) {
+    let m: BridgeText;
+    try {
+      m = JSON.parse(text) as BridgeText;
+    } catch {
+      return;
+    }
+    if (m.type === 'bridge.ready') {
+      this.mode = m.mode === 'control' ? 'control' : 'view';
+      resolve({ sessionId: m.sessionId, mode: this.mode, device: m.device });
+      this.events.emit('open');
+    } else if (m.type === 'bridge.error') {
+      const err = Object.assign(new Error(m.message), { code: m.code });
+      reject(err);
+      this.finish(m.message);
+    } else if (m.type === 'bridge.closed') {
+      this.finish(m.reason || 'the session ended');
+    }
+  }
+
+  private onFrame(f: Frame) {
+    if (f.type === 'screen.info') {
+      this.surface.width = f.width;
+      this.surface.height = f.height;
+      this.send('control', { type: 'ack', seq: 0, credits: CREDITS });
+      return;
+    }
+    if (f.type === 'tile') {
+      const decoded = this.decode(f);
+      this.drawn = this.drawn.then(async () => (await decoded)()).catch((err) => console.warn('tile not painted', err));
+      return;
+    }
+    if (f.type === 'frame.end') {
+      this.drawn = this.drawn.then(() => {
+        if (this.closed) return;
+        this.painted.frames++;
+        this.events.emit('picture', this.surface.width, this.surface.height);
+        this.send('control', { type: 'ack', seq: f.seq, credits: CREDITS });
+      });
+      return;
+    }
+    this.events.emit('frame', f);
+  }
+
+  /** Decodes a tile; resolves to the function that draws it. */
+  private async decode(t: FrameOf<'tile'>): Promise<() => void> {
+    if (t.encoding === 'jpeg') {
+      const bmp = await createImageBitmap(new Blob([t.data as Uint8Array<ArrayBuffer>], { type: 'image/jpeg' }));
+      return () => {
+        this.ctx.drawImage(bmp, t.x, t.y);
+        bmp.close();
+      };
+    }
+    const bgrx = t.encoding === 'raw' ? t.data : await inflateRaw(t.data);
+    if (bgrx.length !== t.w * t.h * 4) throw new Error('tile size mismatch');
+    const img = new ImageData(t.w, t.h);
+    const d = img.data;
+    for (let i = 0; i < d.length; i += 4) {
+      d[i] = bgrx[i + 2]!;
+      d[i + 1] = bgrx[i + 1]!;
+      d[i + 2] = bgrx[i]!;
+      d[i + 3] = 255;
+    }
+    return () => this.ctx.putImageData(img, t.x, t.y);
+  }
+}
+
+async function inflateRaw(data: Uint8Array): Promise<Uint8Array> {
+  const stream = new Blob([data as Uint8Array<ArrayBuffer>])
+    .stream()
+    .pipeThrough(new DecompressionStream('deflate-raw'));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}

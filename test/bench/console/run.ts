@@ -1,0 +1,185 @@
+// Console benchmark: the real browser console in headless Chromium against a real relay and agent
+// on loopback. For each path (direct WebRTC, relay-only through our TURN over UDP and TCP, and LAN
+// through rc-console's bridge when that is on this branch):
+//  - connect time: the Connect click → the first remote frame presented by the <video>
+//    (requestVideoFrameCallback), with the phases from the console's performance marks;
+//  - click-to-photon: a real mouse press on the remote view → the agent's desktop repaints a patch
+//    (ClickBackend) → the new colour is presented in the browser.
+// The agent runs in this process (its backend must repaint on clicks); the relay too.
+//
+//   flock /tmp/rc-bench.lock npm run bench:console -- [--runs 10] [--clicks 30] [--width 1280] [--height 720]
+import { loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import type { Page } from 'playwright-core';
+import { createWebRtcTransport } from '../../../agent-client/src/transports/webrtc/transport';
+import { enrollConfig, startAgent } from '../../agent/support';
+import { CHROMIUM, connect, launchBrowser, login, pagePoint, waitLive } from '../../console/browser';
+import { Api } from '../../support/http';
+import { ADMIN_PASSWORD, startRelay } from '../../support/relay';
+import { ClickBackend, PATCH } from './click-backend';
+import { benchLan } from './lan';
+
+const { values } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '10' },
+    clicks: { type: 'string', default: '30' },
+    width: { type: 'string', default: '1280' },
+    height: { type: 'string', default: '720' },
+  },
+});
+const RUNS = Number(values.runs);
+const CLICKS = Number(values.clicks);
+const W = Number(values.width);
+const H = Number(values.height);
+
+const pct = (xs: number[], p: number) => {
+  if (!xs.length) return Number.NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+};
+const fmt = (xs: number[]) => `${pct(xs, 50).toFixed(0)} / ${pct(xs, 95).toFixed(0)}`;
+
+// In the page: time from the Connect click (capture phase) to the first presented frame.
+const ARM_CONNECT = `(() => {
+  performance.clearMarks();
+  window.__rcConnect = new Promise((resolve) => {
+    let clickAt = 0;
+    document.addEventListener('click', (e) => {
+      if (!clickAt && e.target && String(e.target.id).startsWith('connect-')) clickAt = e.timeStamp;
+    }, { capture: true });
+    const poll = () => {
+      const v = document.querySelector('#remote');
+      if (!(v instanceof HTMLVideoElement)) return setTimeout(poll, 5);
+      v.requestVideoFrameCallback((now) => {
+        const marks = Object.fromEntries(performance.getEntriesByType('mark').map((m) => [m.name, m.startTime - clickAt]));
+        resolve({ total: now - clickAt, marks });
+      });
+    };
+    poll();
+  });
+})()`;
+
+// In the page: watch the patch; resolve with (presented - pointerdown) when its colour flips.
+const ARM_CLICK = `((px, py) => {
+  const v = document.querySelector('#remote');
+  const c = document.createElement('canvas');
+  c.width = 4; c.height = 4;
+  const ctx = c.getContext('2d', { willReadFrequently: true });
+  const sample = () => { ctx.drawImage(v, px, py, 4, 4, 0, 0, 4, 4); const d = ctx.getImageData(1, 1, 1, 1).data; return d[0] + d[1] + d[2]; };
+  const before = sample();
+  window.__rcClick = new Promise((resolve) => {
+    let downAt = 0;
+    v.addEventListener('pointerdown', (e) => { downAt = e.timeStamp; }, { once: true });
+    const tick = (now) => {
+      if (downAt && Math.abs(sample() - before) > 200) return resolve(now - downAt);
+      v.requestVideoFrameCallback(tick);
+    };
+    v.requestVideoFrameCallback(tick);
+    setTimeout(() => resolve(-1), 5000);
+  });
+})`;
+
+async function connectOnce(page: Page, base: string, host: string, route: 'auto' | 'relay' | 'relay-tcp') {
+  await page.goto(`${base}/#/devices`);
+  await page.locator('#device-count').waitFor();
+  await page.evaluate(ARM_CONNECT);
+  await connect(page, host, 'control', route);
+  const r = (await page.evaluate('window.__rcConnect')) as { total: number; marks: Record<string, number> };
+  await waitLive(page);
+  return r;
+}
+
+async function clickOnce(page: Page): Promise<number> {
+  const px = PATCH.x + PATCH.w / 2;
+  const py = H - 16 - PATCH.h / 2;
+  await page.evaluate(`${ARM_CLICK}(${px}, ${py})`);
+  const p = await pagePoint(page, px, py);
+  await page.mouse.move(p.x, p.y);
+  await page.mouse.down();
+  await page.mouse.up();
+  return (await page.evaluate('window.__rcClick')) as number;
+}
+
+async function main() {
+  const relay = await startRelay({ RC_TURN: 'on', RC_TURN_ALLOW_PEERS: '127.0.0.0/8', RC_LOG_LEVEL: 'warn' });
+  const admin = await new Api(relay.base, relay.cert).login('admin', ADMIN_PASSWORD);
+  const backend = () => new ClickBackend({ width: W, height: H, consentAnswer: 'accept', consentDelayMs: 0 });
+  const agents = [
+    await startAgent(await enrollConfig(admin, { consent: 'auto-accept' }, { hostname: 'bench-direct' }), {
+      backend: backend(),
+      webrtc: createWebRtcTransport,
+    }),
+    await startAgent(
+      await enrollConfig(admin, { consent: 'auto-accept', iceTransportPolicy: 'relay' }, { hostname: 'bench-turn' }),
+      { backend: backend(), webrtc: createWebRtcTransport },
+    ),
+  ];
+  const browser = await launchBrowser(relay.base);
+  const page = await browser.context.newPage();
+  await login(page, relay.base);
+  const rows: string[] = [];
+  const cases = [
+    ['direct', 'bench-direct', 'auto'],
+    ['TURN UDP (relay only)', 'bench-turn', 'relay'],
+    ['TURN TCP (relay only)', 'bench-turn', 'relay-tcp'],
+  ] as const;
+  try {
+    for (const [name, host, route] of cases) {
+      const totals: number[] = [];
+      const phases: Record<string, number[]> = {};
+      const clicks: number[] = [];
+      for (let i = 0; i < RUNS; i++) {
+        const r = await connectOnce(page, relay.base, host, route);
+        totals.push(r.total);
+        for (const [k, v] of Object.entries(r.marks)) {
+          phases[k] = [...(phases[k] ?? []), v];
+        }
+        if (i === 0) {
+          await new Promise((res) => setTimeout(res, 1000)); // let the encoder settle once
+          for (let c = 0; c < CLICKS; c++) {
+            const ms = await clickOnce(page);
+            if (ms >= 0) clicks.push(ms);
+            await new Promise((res) => setTimeout(res, 100));
+          }
+        }
+        await page.locator('#disconnect').click();
+        await page.waitForTimeout(200);
+      }
+      const phaseText = ['rc:session-created', 'rc:accepted', 'rc:ice-connected', 'rc:first-picture']
+        .map((k) => `${k.slice(3)} ${pct(phases[k] ?? [], 50).toFixed(0)}`)
+        .join(', ');
+      rows.push(`| ${name} | ${fmt(totals)} | ${fmt(clicks)} (${clicks.length}/${CLICKS}) | ${phaseText} |`);
+      console.log(rows.at(-1));
+    }
+    const lan = await benchLan(page, admin, { width: W, height: H }, RUNS, CLICKS);
+    if (typeof lan === 'string') rows.push(`| LAN via the bridge | not measured: ${lan} | | |`);
+    else
+      rows.push(
+        `| LAN via the bridge (TLS, JPEG tiles) | ${fmt(lan.connect)} | ${fmt(lan.clicks)} (${lan.clicks.length}/${CLICKS}) | bridge URL opened → first frame painted, page load included |`,
+      );
+    console.log(rows.at(-1));
+  } finally {
+    await browser.close();
+    for (const a of agents) await a.stop();
+    await relay.stop();
+  }
+  console.log(`\nConsole benchmark: ${W}×${H} synthetic desktop, ${RUNS} connects and ${CLICKS} clicks per path,`);
+  console.log(
+    `Chromium ${CHROMIUM} headless, load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}\n`,
+  );
+  console.log(
+    '| path | connect p50 / p95 (ms) | click-to-photon p50 / p95 (ms) | connect phases, p50 ms after the click |',
+  );
+  console.log('|---|---:|---:|---|');
+  for (const r of rows) console.log(r);
+  console.log('\ntargets: connect ≤ 500 ms direct, ≤ 800 ms TURN; click-to-photon p50 ≤ 60 ms');
+  // wrtc's native teardown can abort the process at exit; everything is closed by now.
+  process.exit(0);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
