@@ -3,7 +3,6 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -18,9 +17,6 @@ const TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
   '.txt': 'text/plain; charset=utf-8',
 };
-
-/** Until console-ui exports `consoleDistDir`, the bundle's place relative to this file. */
-export const defaultDistDir = fileURLToPath(new URL('../../dist', import.meta.url));
 
 const NOT_BUILT =
   '<!doctype html><meta charset="utf-8"><title>rc-console LAN bridge</title>' +

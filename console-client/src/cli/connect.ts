@@ -5,7 +5,7 @@ import type { SessionMode } from '@rc-relay/protocol';
 import type { Logger } from 'pino';
 
 import { LanBridge } from '../bridge/server';
-import { defaultDistDir } from '../bridge/static-files';
+import { consoleDistDir } from '../index';
 import { type Ctx, relayFor } from './commands';
 import { CliError } from './errors';
 import { openBrowser } from './open-browser';
@@ -43,7 +43,7 @@ export async function connect(ctx: Ctx, device: string, o: ConnectOptions): Prom
   let pending: { sessionId: string; lan: LanTicket } | undefined = await api.lanSession(d.id, mode);
   let expiresAt = Date.parse(pending.lan.expiresAt) || Date.now() + 60_000;
   const bridge = new LanBridge({
-    distDir: o.distDir ?? defaultDistDir,
+    distDir: o.distDir ?? consoleDistDir,
     device: { id: d.id, hostname: d.hostname },
     consentMs: ctx.consentMs,
     log: o.log.child({ module: 'bridge', deviceId: d.id }),

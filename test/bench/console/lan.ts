@@ -6,15 +6,11 @@
 import type { Page } from 'playwright-core';
 import { createLogger } from '../../../agent-client/src/log';
 import { LanServer } from '../../../agent-client/src/transports/lan/server';
+import { consoleDistDir } from '../../../console-client/src';
+import { LanBridge } from '../../../console-client/src/bridge/server';
 import { enrollConfig, startAgent } from '../../agent/support';
 import type { Api } from '../../support/http';
 import { ClickBackend, PATCH } from './click-backend';
-
-interface BridgeLike {
-  listen(): Promise<{ url: string }>;
-  close(reason?: string): Promise<void>;
-}
-type BridgeCtor = new (o: Record<string, unknown>) => BridgeLike;
 
 // In the page: resolve with (first presented change of the patch) - pointerdown, polling the canvas per frame.
 const ARM_CLICK = `((px, py) => {
@@ -41,16 +37,6 @@ export async function benchLan(
   runs: number,
   clicks: number,
 ): Promise<{ connect: number[]; clicks: number[] } | string> {
-  const bridgePath = '../../../console-client/src/bridge/server';
-  const distPath = '../../../console-client/src/bridge/static-files';
-  let LanBridge: BridgeCtor;
-  let distDir: string;
-  try {
-    LanBridge = (await import(bridgePath)).LanBridge as BridgeCtor;
-    distDir = (await import(distPath)).defaultDistDir as string;
-  } catch {
-    return 'the LAN bridge (console-client/src/bridge, branch console-cli) is not on this branch';
-  }
   const cfg = await enrollConfig(
     admin,
     {
@@ -73,7 +59,7 @@ export async function benchLan(
   try {
     for (let i = 0; i < runs; i++) {
       const bridge = new LanBridge({
-        distDir,
+        distDir: consoleDistDir,
         device: { id: cfg.deviceId, hostname: 'bench-lan' },
         consentMs: 30_000,
         log: createLogger('silent'),
