@@ -7,7 +7,7 @@
 #
 # Stages: `deps` installs the relay's production dependencies (better-sqlite3 builds here, with the
 # compilers of the full image); `console` bundles the browser console; the runtime stage is slim and
-# holds only protocol/, server/, turn/, console-client (sources + dist) and their node_modules. The
+# holds only protocol/, server/, turn/, the console bundle (console-client/dist) and their node_modules. The
 # agent (agent-client/, with its WebRTC and image libraries) is not in the image.
 
 ARG NODE_IMAGE=node:20-bookworm
@@ -26,7 +26,7 @@ COPY agent-client/package.json agent-client/
 # `npm install`, not `npm ci`: the lockfile (npm 11) omits other platforms' optional Biome binaries and
 # `npm ci` refuses it; install keeps the locked versions. Only the relay's workspaces, no dev tools.
 RUN npm install --omit=dev --no-audit --no-fund \
-      --workspace=protocol --workspace=server --workspace=turn --workspace=console-client \
+      --workspace=protocol --workspace=server --workspace=turn \
       --include-workspace-root \
  && node -e "new (require('better-sqlite3'))(':memory:').prepare('select 1').get()"
 
@@ -77,7 +77,6 @@ COPY package.json ./
 COPY protocol/ protocol/
 COPY server/ server/
 COPY turn/ turn/
-COPY console-client/ console-client/
 COPY --from=console /app/console-client/dist console-client/dist
 COPY scripts/healthcheck.mjs scripts/backup.mjs scripts/
 

@@ -27,17 +27,17 @@ describe('standalone configuration from the environment', () => {
       relayPortRange: [50000, 50100],
       denyPeers: ['10.0.0.0/8', '192.168.0.0/16'],
       allowPeers: ['10.1.0.0/16'],
-      externalIPv4: '203.0.113.7',
-      externalIPv6: undefined,
       workers: 2,
     });
+    // Resolved to externalIPv4/externalIPv6 at start (external-address.test.ts).
+    expect(c.publicHost).toBe('203.0.113.7');
   });
 
-  it('defaults to port 3478 and the full dynamic relay range; a host name is not an external IP', () => {
+  it('defaults to port 3478 and the full dynamic relay range; a host name is kept for resolving at start', () => {
     const c = configFromEnv({ RC_TURN_SECRET: 's', RC_PUBLIC_HOST: 'relay.example.org' });
     expect(c.port).toBe(3478);
     expect(c.turn.relayPortRange).toEqual([49152, 65535]);
-    expect(c.turn.externalIPv4).toBeUndefined();
+    expect(c.publicHost).toBe('relay.example.org');
     expect(c.turn.workers).toBe(autoWorkerCount([49152, 65535]));
     expect(() => configFromEnv({ RC_TURN_SECRET: 's', RC_TURN_WORKERS: 'many' })).toThrow(/RC_TURN_WORKERS/);
   });

@@ -1,8 +1,14 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
-import { consoleDistDir } from '@rc-relay/console-client';
+import { fileURLToPath } from 'node:url';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import type { RelayContext } from '../context';
+
+/**
+ * The console bundle (`npm run build:console`), by path: the relay needs only these files, not the
+ * console-client package, whose CLI brings WebRTC and image libraries the relay never loads.
+ */
+const consoleDistDir = fileURLToPath(new URL('../../../console-client/dist', import.meta.url));
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
