@@ -1,7 +1,7 @@
 // The internet transport: one RTCPeerConnection per session. The console offers (data channels
 // `input`, `clipboard`, `control` and a recvonly video transceiver); the agent answers with its
 // screen as a screencast video track fed from the shared capture. On ICE failure the agent makes
-// one ICE-restart offer of its own, which the console answers; if ICE fails again before it has
+// one ICE-restart offer of its own (also when ICE stays disconnected for 5 s), which the console answers; if ICE fails again before it has
 // reconnected, the session ends. Once reconnected, a later failure gets its own restart, so a long
 // session survives repeated network drops.
 // Media does not depend on the relay socket, so a signalling outage does not end the session.
@@ -30,6 +30,11 @@ const ALLOWED: Record<ChannelName, ReadonlySet<FrameType>> = {
 const DEFAULT_FPS = 30;
 /** How long a restarted ICE gets to come back before the session is given up. */
 const RESTART_GRACE_MS = 15_000;
+/**
+ * 'disconnected' that lasts this long is handled as 'failed': libwebrtc only declares 'failed' after
+ * ~30 s without consent responses, far too long to look at a frozen picture after a network change.
+ */
+const DISCONNECTED_GRACE_MS = 5_000;
 
 export interface WebRtcOptions {
   iceServers: { urls: string[]; username?: string | undefined; credential?: string | undefined }[];
@@ -38,6 +43,7 @@ export interface WebRtcOptions {
   capture: CaptureHub;
   fps?: number;
   restartGraceMs?: number;
+  disconnectedGraceMs?: number;
 }
 
 export class WebRtcTransport extends Emitter<TransportEvents> implements SessionTransport {
@@ -56,6 +62,7 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
   private pendingCandidates: Extract<SignalPayload, { kind: 'candidate' }>[] = [];
   private restarted = false;
   private restartTimer: NodeJS.Timeout | undefined;
+  private disconnectedTimer: NodeJS.Timeout | undefined;
   private connectedOnce = false;
   private trackAdded = false;
   private cursorSent: { x: number; y: number; visible: boolean; serial: number } | undefined;
@@ -145,6 +152,7 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
     if (this.closed) return;
     this.closed = true;
     clearTimeout(this.restartTimer);
+    clearTimeout(this.disconnectedTimer);
     this.sub?.close();
     for (const s of this.senders.values()) s.close();
     this.track.stop();
@@ -206,6 +214,18 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
   private onIceState(state: string) {
     this.log.debug({ state }, 'ICE state');
     if (this.closed) return;
+    if (state !== 'disconnected') {
+      clearTimeout(this.disconnectedTimer);
+      this.disconnectedTimer = undefined;
+    }
+    if (state === 'disconnected' && this.connectedOnce && !this.restarted && !this.disconnectedTimer) {
+      // A restart in progress has its own deadline (restartTimer).
+      this.disconnectedTimer = setTimeout(() => {
+        this.disconnectedTimer = undefined;
+        if (this.pc.iceConnectionState === 'disconnected') this.onIceState('failed');
+      }, this.o.disconnectedGraceMs ?? DISCONNECTED_GRACE_MS);
+      return;
+    }
     if (state === 'connected' || state === 'completed') {
       clearTimeout(this.restartTimer);
       this.restartTimer = undefined;
@@ -224,7 +244,7 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
     if (state === 'failed') {
       if (this.restarted) return this.close('ICE failed after a restart');
       this.restarted = true;
-      this.log.warn('ICE failed; restarting');
+      this.log.warn({ state: this.pc.iceConnectionState }, 'ICE failed or disconnected too long; restarting');
       this.chain = this.chain
         .then(async () => {
           const offer = await this.pc.createOffer({ iceRestart: true });
