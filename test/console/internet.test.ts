@@ -125,8 +125,13 @@ describe.skipIf(missingTool(CHROMIUM, 'chromium'))('browser console, internet mo
     const before = log.length;
     const p = await pagePoint(page, 100, 60);
     await page.mouse.click(p.x, p.y);
+    // The move to the spot (buttons 0) may arrive first: wait for the press and a release after it.
     await until(
-      () => log.slice(before).some((e) => e.event.type === 'pointer' && e.event.buttons === 0),
+      () => {
+        const evs = log.slice(before).map((e) => e.event);
+        const d = evs.findIndex((e) => e.type === 'pointer' && e.buttons === 1);
+        return d >= 0 && evs.slice(d).some((e) => e.type === 'pointer' && e.buttons === 0);
+      },
       5000,
       'click',
     );

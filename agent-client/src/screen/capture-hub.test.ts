@@ -37,6 +37,27 @@ describe('CaptureHub', () => {
     expect(hub.activeCaptures).toBe(0);
   });
 
+  it('grabs soon after input, but never sooner than half a period after the last grab', async () => {
+    const b = backend();
+    const hub = new CaptureHub(b, createLogger('silent'));
+    const at: number[] = [];
+    const sub = hub.subscribe(':0', 2, () => at.push(performance.now())); // one grab per 500 ms
+    await until(() => at.length === 1);
+    const t0 = at[0]!;
+    await new Promise((r) => setTimeout(r, 300));
+    hub.inputHint(':1'); // another user session: no effect on this one
+    hub.inputHint(':0');
+    await until(() => at.length === 2);
+    // Brought forward from t0 + 500 to ~t0 + 306.
+    expect(at[1]! - t0).toBeLessThan(420);
+    // Right after a grab, a hint waits for half the period (250 ms), not 6 ms.
+    hub.inputHint(':0');
+    await until(() => at.length === 3);
+    expect(at[2]! - at[1]!).toBeGreaterThanOrEqual(240);
+    expect(at[2]! - at[1]!).toBeLessThan(420);
+    sub.close();
+  });
+
   it('keeps viewers of different user sessions apart', () => {
     const b = backend();
     const hub = new CaptureHub(b, createLogger('silent'));

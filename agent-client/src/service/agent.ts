@@ -150,7 +150,9 @@ export class Agent {
 
   /** Registers an accepted session (internet or LAN) and shows the indicator. */
   addSession(info: SessionInfo): AgentSession {
-    const s = new AgentSession(info, this.backend, this.log.child({ sessionId: info.id }));
+    const s = new AgentSession(info, this.backend, this.log.child({ sessionId: info.id }), (u) =>
+      this.capture.inputHint(u),
+    );
     this.sessions.set(info.id, s);
     this.updateIndicator();
     this.publishStatus();

@@ -32,6 +32,8 @@ export class AgentSession {
   /** The monitor shown ('' = all) and where its picture starts on the desktop, for pointer input. */
   monitor = '';
   origin = { x: 0, y: 0 };
+  /** Pointer buttons held at the last pointer frame: a change is a click worth an early grab. */
+  buttons = 0;
   private clipboardPush: Reply | undefined;
   private clipboardOff: (() => void) | undefined;
 
@@ -39,6 +41,8 @@ export class AgentSession {
     readonly info: SessionInfo,
     private readonly backend: DesktopBackend,
     readonly log: Logger,
+    /** Called after input that likely repaints (clicks, wheel, key presses): the capture hub grabs sooner. */
+    readonly inputHint: (userSession: string) => void = () => {},
   ) {}
 
   get id() {
@@ -125,9 +129,13 @@ const desktopHandlers: { [K in DesktopFrameType]: DesktopHandler<FrameOf<K>> } =
     if (s.refuseInView('pointer', reply)) return;
     // The console points into the picture it shows: a selected monitor starts at its origin.
     s.desktop.injectInput(s.info.userSession, { ...f, x: f.x + s.origin.x, y: f.y + s.origin.y });
+    if (f.buttons !== s.buttons || f.wheelX || f.wheelY) s.inputHint(s.info.userSession);
+    s.buttons = f.buttons;
   },
   key: (s, f, reply) => {
-    if (!s.refuseInView('key', reply)) s.desktop.injectInput(s.info.userSession, f);
+    if (s.refuseInView('key', reply)) return;
+    s.desktop.injectInput(s.info.userSession, f);
+    if (f.down) s.inputHint(s.info.userSession);
   },
   clipboard: async (s, f, reply) => {
     if (s.refuseInView('clipboard', reply)) return;
