@@ -149,6 +149,7 @@ async function main() {
         .map((k) => `${k.slice(3)} ${pct(phases[k] ?? [], 50).toFixed(0)}`)
         .join(', ');
       rows.push(`| ${name} | ${fmt(totals)} | ${fmt(clicks)} (${clicks.length}/${CLICKS}) | ${phaseText} |`);
+      console.error(`${name}: connect samples in order (ms): ${totals.map((t) => t.toFixed(0)).join(' ')}`);
       console.log(rows.at(-1));
     }
     const lan = await benchLan(page, admin, { width: W, height: H }, RUNS, CLICKS);
