@@ -31,8 +31,9 @@ const DEFAULT_FPS = 30;
 /** How long a restarted ICE gets to come back before the session is given up. */
 const RESTART_GRACE_MS = 15_000;
 /**
- * 'disconnected' that lasts this long is handled as 'failed': libwebrtc only declares 'failed' after
- * ~30 s without consent responses, far too long to look at a frozen picture after a network change.
+ * Not connected (disconnected, or checking again) for this long after having been connected is
+ * handled as 'failed': libwebrtc only declares 'failed' after ~18–30 s without consent responses,
+ * far too long to look at a frozen picture after a network change.
  */
 const DISCONNECTED_GRACE_MS = 5_000;
 
@@ -214,15 +215,16 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
   private onIceState(state: string) {
     this.log.debug({ state }, 'ICE state');
     if (this.closed) return;
-    if (state !== 'disconnected') {
+    const up = (st: string) => st === 'connected' || st === 'completed';
+    if (up(state) || state === 'failed' || state === 'closed') {
       clearTimeout(this.disconnectedTimer);
       this.disconnectedTimer = undefined;
-    }
-    if (state === 'disconnected' && this.connectedOnce && !this.restarted && !this.disconnectedTimer) {
-      // A restart in progress has its own deadline (restartTimer).
+    } else if (this.connectedOnce && !this.restarted && !this.disconnectedTimer) {
+      // Once connected, not being connected (disconnected, or checking again) for the grace period is
+      // handled as a failure. A restart in progress has its own deadline (restartTimer).
       this.disconnectedTimer = setTimeout(() => {
         this.disconnectedTimer = undefined;
-        if (this.pc.iceConnectionState === 'disconnected') this.onIceState('failed');
+        if (!this.closed && !this.restarted && !up(this.pc.iceConnectionState)) this.onIceState('failed');
       }, this.o.disconnectedGraceMs ?? DISCONNECTED_GRACE_MS);
       return;
     }
