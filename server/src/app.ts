@@ -67,7 +67,7 @@ async function ensureFirstAdmin(store: Store, configured: string | null, log: Lo
 
 export async function buildRelay(config: RelayConfig, opts: RelayOptions = {}): Promise<Relay> {
   const log = opts.logger ?? createLogger(config.logLevel);
-  const store = Store.open(config.dataDir);
+  const store = Store.open(config.dataDir, (reason) => log.warn({ reason }, 'WAL checkpoints run on the event loop'));
   const keys = loadKeyMaterial(config.dataDir, config.turnSecret);
   const tls = config.tls
     ? await loadTlsMaterial(config.dataDir, config.tlsCert, config.tlsKey, config.publicHost ? [config.publicHost] : [])

@@ -205,7 +205,8 @@ describe('start-up', () => {
       blocker.close();
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+    // Three relay processes started one after another (~4 s each through tsx on a quiet 2-core host).
+  }, 50_000);
 });
 
 describe('logs', () => {

@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import tls from 'node:tls';
 import WebSocket from 'ws';
-import { serve } from './proc';
+import { loopHandlers, serve } from './proc';
 
 // A plausible answer SDP (~1.2 KB): the relay forwards it opaquely, its size is what matters.
 const ANSWER_SDP = [
@@ -171,5 +171,6 @@ serve({
     return { ok, failed, errors, ms: performance.now() - t0, open: sockets.size };
   },
   stats: () => ({ open: sockets.size, ...counters }),
+  ...loopHandlers(),
 });
 process.send?.({ type: 'ready' });

@@ -2,6 +2,7 @@
 // and a request/reply channel over Node's IPC so the orchestrator can drive each child.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
 import v8 from 'node:v8';
 
 export const CLK_TCK = (() => {
@@ -197,4 +198,37 @@ export function memoryAfterGc(): Record<string, number> {
   gc?.();
   const h = v8.getHeapStatistics();
   return { heapUsed: h.used_heap_size, heapTotal: h.total_heap_size, external: h.external_memory };
+}
+
+/** A process's event loop over a window: delay percentiles and GC pauses (tells a stall's cause apart). */
+export type LoopStats = {
+  loopP99Ms: number;
+  loopMaxMs: number;
+  gcCount: number;
+  gcMaxMs: number;
+  gcTotalMs: number;
+};
+
+/** Starts watching this process's event loop; `loopReset`/`loop` handlers for `serve`. */
+export function loopHandlers(): { loopReset: () => Record<string, never>; loop: () => LoopStats } {
+  const loop = monitorEventLoopDelay({ resolution: 5 });
+  loop.enable();
+  let gcPauses: number[] = [];
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gcPauses.push(e.duration);
+  }).observe({ entryTypes: ['gc'] });
+  return {
+    loopReset: () => {
+      loop.reset();
+      gcPauses = [];
+      return {};
+    },
+    loop: () => ({
+      loopP99Ms: loop.percentile(99) / 1e6,
+      loopMaxMs: loop.max / 1e6,
+      gcCount: gcPauses.length,
+      gcMaxMs: Math.max(0, ...gcPauses),
+      gcTotalMs: gcPauses.reduce((a, b) => a + b, 0),
+    }),
+  };
 }
