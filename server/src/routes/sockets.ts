@@ -20,6 +20,7 @@ import { AgentPeer, ConsolePeer } from '../hub/peers';
 import type { DeviceRecord, OperatorRecord } from '../store';
 import type { HeartbeatScheduler } from '../ws/heartbeat';
 import type { Peer } from '../ws/peer';
+import { releaseUpgrade } from '../ws/release-upgrade';
 
 const HELLO_TIMEOUT_MS = 10_000;
 const SNAPSHOT_CHUNK = 500;
@@ -71,7 +72,11 @@ export const socketRoutes: FastifyPluginAsync<{ ctx: RelayContext; heartbeat: He
       heartbeat.remove(peer);
       onClose();
     });
-    peer.socket.on('error', (err) => peer.log.warn({ err: err.message }, 'socket error'));
+    // Replaces @fastify/websocket's listener (releaseUpgrade), which did the same: log, then cut.
+    peer.socket.on('error', (err) => {
+      peer.log.warn({ err: err.message }, 'socket error');
+      peer.socket.terminate();
+    });
   }
 
   // --- agents ---
@@ -130,6 +135,7 @@ export const socketRoutes: FastifyPluginAsync<{ ctx: RelayContext; heartbeat: He
       },
     },
     (socket: WebSocket, req: FastifyRequest) => {
+      releaseUpgrade(socket, req);
       const device = req.device;
       const peer = new AgentPeer([socket, ctx.log.child({ deviceId: device.id }), metrics], device);
       const replaced = presence.addAgent(peer);
@@ -176,6 +182,7 @@ export const socketRoutes: FastifyPluginAsync<{ ctx: RelayContext; heartbeat: He
       },
     },
     (socket: WebSocket, req: FastifyRequest) => {
+      releaseUpgrade(socket, req);
       const op: OperatorRecord = req.operator;
       const scope = scopeOf(op);
       const peer = new ConsolePeer([socket, ctx.log.child({ operator: op.username }), metrics], scope);
