@@ -8,6 +8,7 @@ import { currentPlatform, NotSupportedError } from './platform';
 import { EnrollError, enroll } from './service/enroll';
 import { runAgent } from './service/run';
 import { readStatus, statusPathFor } from './service/status-file';
+import { usedWrtc } from './transports/webrtc/wrtc';
 
 const USAGE = `usage:
   rc-agent enroll --server URL --token TOKEN [--hostname NAME] [--server-fingerprint HEX] [--consent auto-accept|ask|deny] [--force]
@@ -85,17 +86,22 @@ function fail(message: string): number {
   return 2;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (err) => {
-    const known =
-      err instanceof ConfigError ||
-      err instanceof EnrollError ||
-      err instanceof NotSupportedError ||
-      err instanceof X11Error;
-    console.error(`rc-agent: ${known ? err.message : (err?.stack ?? err)}`);
-    process.exitCode = known ? 2 : 1;
-  },
-);
+/**
+ * Sets the exit code. After a WebRTC session the native addon's threads can crash Node's own teardown
+ * (SIGSEGV at exit: systemd would log every stop as a core dump), so once the agent has stopped and
+ * its output is flushed, such a process leaves without that teardown.
+ */
+function finish(code: number) {
+  process.exitCode = code;
+  if (usedWrtc()) setTimeout(() => process.exit(code), 50);
+}
+
+main(process.argv.slice(2)).then(finish, (err) => {
+  const known =
+    err instanceof ConfigError ||
+    err instanceof EnrollError ||
+    err instanceof NotSupportedError ||
+    err instanceof X11Error;
+  console.error(`rc-agent: ${known ? err.message : (err?.stack ?? err)}`);
+  finish(known ? 2 : 1);
+});

@@ -6,7 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Api } from '../support/http';
+import { TestConsole } from '../support/peers';
 import { ADMIN_PASSWORD, startRelay, type TestRelay } from '../support/relay';
+import { RtcConsole } from './rtc-console';
 import { until } from './support';
 
 const BIN = join(import.meta.dirname, '..', '..', 'agent-client', 'bin', 'rc-agent.mjs');
@@ -47,8 +49,19 @@ describe('rc-agent', () => {
     expect(bad.code).toBe(2);
     expect(bad.out).toContain('enrollment_token_invalid');
 
-    const ok = await cli(['enroll', '--server', r.base, '--token', token, '--hostname', 'cli-pc', '--config', config])
-      .done;
+    const ok = await cli([
+      'enroll',
+      '--server',
+      r.base,
+      '--token',
+      token,
+      '--hostname',
+      'cli-pc',
+      '--consent',
+      'auto-accept',
+      '--config',
+      config,
+    ]).done;
     expect(ok.code).toBe(0);
     expect(ok.out).toContain('pinned the relay');
     expect(statSync(config).mode & 0o777).toBe(0o600);
@@ -73,10 +86,22 @@ describe('rc-agent', () => {
     const st = await cli(['status', '--config', config]).done;
     expect(st.code).toBe(0);
     const status = JSON.parse(st.out);
-    expect(status).toMatchObject({ online: true, deviceId: cfg.deviceId, policy: 'ask', sessions: [] });
+    expect(status).toMatchObject({ online: true, deviceId: cfg.deviceId, policy: 'auto-accept', sessions: [] });
     expect(status.lanPorts.connect).toBeGreaterThan(0);
+
+    // A WebRTC session with the agent process, then a stop: the exit is clean (wrtc's threads made
+    // Node's exit teardown crash with SIGSEGV after a peer connection: exit code 139 / null).
+    const con = await new TestConsole(admin).connect();
+    const s = await con.openSession(cfg.deviceId, 'view');
+    await con.inbox.wait('session.state', (m) => m.sessionId === s.sessionId && m.state === 'accepted');
+    const peer = await new RtcConsole(con, s.sessionId, s.reply.iceServers).start();
+    await until(() => peer.frames >= 3, 10_000, 'video from the agent process');
+    peer.close();
+    con.send({ type: 'session.end', sessionId: s.sessionId });
+    con.ws.close();
     run.child.kill('SIGTERM');
-    expect((await run.done).code).toBe(0);
+    const stopped = await run.done;
+    expect(stopped.code, stopped.out.slice(-2000)).toBe(0);
     expect((await cli(['status', '--config', config]).done).code).toBe(3);
   }, 90_000);
 

@@ -84,6 +84,9 @@ export interface Wrtc {
 
 let loaded: Wrtc | undefined;
 
+/** Whether this process loaded the native WebRTC addon (its threads can crash Node's exit teardown). */
+export const usedWrtc = () => loaded !== undefined;
+
 export function wrtc(): Wrtc {
   loaded ??= createRequire(import.meta.url)('wrtc') as Wrtc;
   return loaded;
