@@ -11,6 +11,8 @@ export class RtcConsole {
   readonly channels: Record<'input' | 'clipboard' | 'control', WrtcDataChannel>;
   readonly received: Record<string, Frame[]> = { input: [], clipboard: [], control: [] };
   frames = 0;
+  /** Offers from the agent (ICE restarts, renegotiations for a new video cap). */
+  offersReceived = 0;
   width = 0;
   height = 0;
   /** capture-to-receive latency per frame (ms), from the stamp in the picture. */
@@ -142,6 +144,7 @@ export class RtcConsole {
         sdpMLineIndex: p.sdpMLineIndex ?? null,
       });
     } else if (p.kind === 'offer') {
+      this.offersReceived++;
       await this.pc.setRemoteDescription({ type: 'offer', sdp: p.sdp });
       const answer = await this.pc.createAnswer();
       await this.pc.setLocalDescription(answer);

@@ -112,4 +112,48 @@ describe('WebRTC session', () => {
     peer.close();
     await con.close();
   });
+  it('quality caps the video bitrate: the agent renegotiates, Low sends under its cap, High far more', async () => {
+    // A 1280×720 desktop of its own: enough changing picture to fill more than the Low cap.
+    const cfg = await enrollConfig(admin, { consent: 'auto-accept' });
+    const big = await startAgent(cfg, {
+      webrtc: createWebRtcTransport,
+      backend: new SyntheticBackend({ width: 1280, height: 720, consentAnswer: 'accept', consentDelayMs: 0 }),
+    });
+    const con = await new TestConsole(admin).connect();
+    try {
+      const s = await con.openSession(cfg.deviceId, 'view');
+      await con.inbox.wait('session.state', (m) => m.sessionId === s.sessionId && m.state === 'accepted');
+      const peer = await new RtcConsole(con, s.sessionId, s.reply.iceServers).start();
+      await until(() => peer.frames >= 5, 8000, 'video frames');
+      const received = async () => {
+        let bytes = 0;
+        for (const st of (await peer.pc.getStats()).values())
+          if (st.type === 'inbound-rtp' && st.kind === 'video') bytes += Number(st.bytesReceived ?? 0);
+        return bytes;
+      };
+      /** Video bit rate over `ms`, after `settleMs` at this quality. */
+      const rateAt = async (quality: number, settleMs: number, ms: number) => {
+        peer.send('control', { type: 'settings', quality, fps: 30 });
+        await new Promise((res) => setTimeout(res, settleMs));
+        const b0 = await received();
+        const t0 = performance.now();
+        await new Promise((res) => setTimeout(res, ms));
+        return (((await received()) - b0) * 8) / ((performance.now() - t0) / 1000);
+      };
+      const high = await rateAt(100, 3000, 2500);
+      const offersBefore = peer.offersReceived;
+      const low = await rateAt(1, 1500, 2500);
+      console.log(
+        `video bit rate: quality 100 ${(high / 1e3).toFixed(0)} kbit/s, quality 1 ${(low / 1e3).toFixed(0)} kbit/s`,
+      );
+      expect(peer.offersReceived).toBe(offersBefore + 1); // the agent's renegotiation for the new cap
+      expect(low).toBeLessThan(300_000); // quality 1 caps at 259 kbit/s
+      expect(high).toBeGreaterThan(2 * low);
+      peer.close();
+      con.send({ type: 'session.end', sessionId: s.sessionId });
+    } finally {
+      con.ws.close();
+      await big.stop();
+    }
+  }, 40_000);
 });

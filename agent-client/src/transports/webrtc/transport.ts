@@ -13,6 +13,7 @@ import type { WebRtcFactory } from '../../service/agent';
 import type { AgentSession } from '../../service/session';
 import { Emitter } from '../../util/emitter';
 import type { SessionTransport, TransportEvents, TransportStats } from '../types';
+import { DEFAULT_QUALITY, maxBitrateFor, withVideoBandwidth } from './bitrate';
 import { ChannelSender } from './channel-sender';
 import { I420Converter } from './i420';
 import { type WrtcDataChannel, type WrtcPeerConnection, wrtc } from './wrtc';
@@ -66,6 +67,9 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
   private disconnectedTimer: NodeJS.Timeout | undefined;
   private connectedOnce = false;
   private trackAdded = false;
+  private quality = DEFAULT_QUALITY;
+  /** The video cap (kbit/s) in the console's description as last applied. */
+  private appliedKbps: number | undefined;
   private cursorSent: { x: number; y: number; visible: boolean; serial: number } | undefined;
   private closed = false;
   private queue: Promise<unknown> = Promise.resolve();
@@ -170,7 +174,7 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
 
   /** The console's offer (first, or a renegotiation): answer it, with the screen track on first. */
   async onOffer(sdp: string) {
-    await this.pc.setRemoteDescription({ type: 'offer', sdp });
+    await this.pc.setRemoteDescription({ type: 'offer', sdp: this.capped(sdp) });
     this.remoteSet = true;
     if (!this.trackAdded) {
       // addTrack reuses the console's recvonly video transceiver.
@@ -186,8 +190,35 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
   /** The console's answer, only ever to our own ICE-restart offer. */
   async onAnswer(sdp: string) {
     if (this.pc.signalingState !== 'have-local-offer') throw new Error('answer without our offer');
-    await this.pc.setRemoteDescription({ type: 'answer', sdp });
+    await this.pc.setRemoteDescription({ type: 'answer', sdp: this.capped(sdp) });
     await this.flushCandidates();
+    // The quality changed while this offer was out: one more round for the newest cap.
+    this.renegotiateForQuality();
+  }
+
+  /** The console's description with the video cap of the current quality, noted as applied. */
+  private capped(sdp: string): string {
+    const kbps = Math.round(maxBitrateFor(this.quality) / 1000);
+    this.appliedKbps = kbps;
+    return withVideoBandwidth(sdp, kbps);
+  }
+
+  /**
+   * A new cap takes a renegotiation: the agent offers, the console answers as it does to an ICE
+   * restart, and the answer is applied with the cap (see bitrate.ts). Only from a stable state;
+   * an offer already out (ICE restart) picks the cap up when its answer comes.
+   */
+  private renegotiateForQuality() {
+    this.chain = this.chain
+      .then(async () => {
+        if (this.closed || !this.remoteSet || this.pc.signalingState !== 'stable') return;
+        if (Math.round(maxBitrateFor(this.quality) / 1000) === this.appliedKbps) return;
+        const offer = await this.pc.createOffer();
+        await this.pc.setLocalDescription(offer);
+        this.o.signal({ kind: 'offer', sdp: offer.sdp });
+        this.log.info({ quality: this.quality, kbps: Math.round(maxBitrateFor(this.quality) / 1000) }, 'video cap');
+      })
+      .catch((err) => this.log.warn({ err: (err as Error).message }, 'could not renegotiate the video cap'));
   }
 
   async onCandidate(c: Extract<SignalPayload, { kind: 'candidate' }>) {
@@ -335,9 +366,10 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
 
   private onFrame(f: Frame, reply: (f: Frame) => void) {
     if (f.type === 'settings') {
-      // Video quality is libwebrtc's (its bandwidth estimate); the frame rate is ours.
       this.fps = f.fps;
       this.sub?.setFps(f.fps);
+      this.quality = f.quality;
+      this.renegotiateForQuality();
       return;
     }
     if (f.type === 'refresh') return this.sub?.requestFull();
