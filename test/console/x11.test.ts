@@ -84,13 +84,13 @@ async function expectDesktop(page: Page, d: Desktop, what: string) {
   );
 }
 
-/** Clicks remote (wx, wy) inside `d`'s known window; the window gets button 1 at exactly that spot. */
-async function expectClickLands(page: Page, d: Desktop, wx: number, wy: number) {
+/** Clicks remote (wx, wy) inside `d`'s known window; the window gets that button at exactly that spot. */
+async function expectClickLands(page: Page, d: Desktop, wx: number, wy: number, button: 'left' | 'right' = 'left') {
   const since = d.fixture.clicks.length;
   const p = await pagePoint(page, d.spec.win.x + wx, d.spec.win.y + wy);
-  await page.mouse.click(p.x, p.y);
+  await page.mouse.click(p.x, p.y, { button });
   const press = await d.pressOnWindow(since);
-  expect([press.button, press.x, press.y]).toEqual([1, wx, wy]);
+  expect([press.button, press.x, press.y]).toEqual([button === 'left' ? 1 : 3, wx, wy]);
 }
 
 /** Types `line` and Enter into `d`'s xterm; the xterm receives exactly that line. */
@@ -109,6 +109,7 @@ async function desktopFlow(page: Page, label: string) {
   await expectDesktop(page, a, label);
   await page.screenshot({ path: join(ARTIFACTS, `x11-${label}.png`) });
   await expectClickLands(page, a, 60, 30);
+  await expectClickLands(page, a, 180, 120, 'right');
 
   await expectTypingArrives(page, a, `Hello over ${label}`);
 
