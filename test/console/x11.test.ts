@@ -84,6 +84,11 @@ async function expectDesktop(page: Page, d: Desktop, what: string) {
   );
 }
 
+const bannerShown = (d: Desktop) => {
+  const [r, g, b] = d.fixture.pixel(d.spec.width / 2, 3);
+  return r > 150 && g < 90 && b < 90;
+};
+
 /** Clicks remote (wx, wy) inside `d`'s known window; the window gets that button at exactly that spot. */
 async function expectClickLands(page: Page, d: Desktop, wx: number, wy: number, button: 'left' | 'right' = 'left') {
   const since = d.fixture.clicks.length;
@@ -142,8 +147,11 @@ async function desktopFlow(page: Page, label: string) {
     'user sessions offered',
   );
   expect(offered.sort()).toEqual([a.x.display, b.x.display].sort());
+  expect(bannerShown(b)).toBe(false); // nobody looks at it yet
   await page.locator('#user-session').selectOption(b.x.display);
   await expectDesktop(page, b, `${label}, second session`);
+  // The display where consent was asked keeps its banner: the session it accepted goes on.
+  expect(bannerShown(a)).toBe(true);
   await page.screenshot({ path: join(ARTIFACTS, `x11-${label}-session-2.png`) });
   await expectClickLands(page, b, 50, 20);
   // Keys and the clipboard watch follow the switch too.
@@ -156,6 +164,8 @@ async function desktopFlow(page: Page, label: string) {
     `second session's clipboard in the console (${label})`,
   );
   await page.locator('#disconnect').click();
+  // Nobody looks any more: both displays lose their banner.
+  await until(() => !bannerShown(a) && !bannerShown(b), 5000, `banners gone (${label})`);
 }
 
 describe.skipIf(skip)('browser console on X11 desktops (Xvfb), every path', () => {
