@@ -133,8 +133,10 @@ export class X11Backend implements DesktopBackend {
       ...(this.o.socketDir ? { socketDir: this.o.socketDir } : {}),
       ...(this.o.useLogind !== undefined ? { useLogind: this.o.useLogind } : {}),
     });
-    // A display we were told about but cannot see a socket for (a remote one) is still listed.
-    if (this.home && !found.some((s) => s.id === this.home) && this.displays.has(this.home)) {
+    // A display we were told about but cannot see a socket for (a remote one) is still listed,
+    // unless the config limits the sessions offered and it is not among them.
+    const allowed = (id: string) => !this.o.displays || this.o.displays.includes(id);
+    if (this.home && !found.some((s) => s.id === this.home) && this.displays.has(this.home) && allowed(this.home)) {
       found.unshift({ id: this.home, display: this.home, user: '', kind: 'x11', active: true, supported: true });
     }
     this.known = new Map(found.map((s) => [s.id, s]));
