@@ -10,6 +10,9 @@ import { MAX_CLIPBOARD_BYTES } from '@rc-relay/protocol';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentConfig } from '../../agent-client/src/config';
+import { createLogger } from '../../agent-client/src/log';
+import type { Agent } from '../../agent-client/src/service/agent';
+import { buildAgent } from '../../agent-client/src/service/run';
 import { enrollConfig, until } from '../agent/support';
 import { cli, configHome, removeHomes } from '../console-cli/support';
 import { type AgentProcess, spawnAgent } from '../support/agent-process';
@@ -37,14 +40,21 @@ const skip =
   missingTool('/usr/bin/Xvfb', 'xvfb') ||
   missingTool('/usr/bin/xterm', 'xterm') ||
   missingTool('/usr/bin/xclip', 'xclip') ||
-  missingTool('/usr/bin/xrandr', 'x11-xserver-utils');
+  missingTool('/usr/bin/xrandr', 'x11-xserver-utils') ||
+  missingTool('/usr/bin/xdotool', 'xdotool');
 
 const HOST = 'xvfb-desktop';
+/**
+ * A second agent on the first display whose device user is asked (consent policy `ask`); in this
+ * process (built as `rc-agent run` builds it), since one agent process already proves that path.
+ */
+const ASK_HOST = 'xvfb-ask';
 let a: Desktop;
 let b: Desktop;
 let r: TestRelay;
 let admin: Api;
 let agent: AgentProcess;
+let asking: Agent;
 let browser: TestBrowser;
 let cliHome: string;
 const pageErrors: string[] = [];
@@ -96,6 +106,26 @@ async function expectClickLands(page: Page, d: Desktop, wx: number, wy: number, 
   await page.mouse.click(p.x, p.y, { button });
   const press = await d.pressOnWindow(since);
   expect([press.button, press.x, press.y]).toEqual([button === 'left' ? 1 : 3, wx, wy]);
+}
+
+/**
+ * The device user answers the consent prompt on `d` with a real click (xdotool), once the button is
+ * on screen. Buttons: see askConsentOnDisplay (a 480×150 window centred, a third down; Allow and
+ * Deny 100×34 at its bottom right); the point is inside the button, clear of its label.
+ */
+async function answerPrompt(d: Desktop, answer: 'Allow' | 'Deny') {
+  const px = Math.floor((d.spec.width - 480) / 2);
+  const py = Math.floor((d.spec.height - 150) / 3);
+  const [x, y, rgb] =
+    answer === 'Allow'
+      ? [px + 250 + 5, py + 100 + 5, [0x2e, 0x7d, 0x32]]
+      : [px + 360 + 5, py + 100 + 5, [0xc6, 0x28, 0x28]];
+  await until(
+    () => d.fixture.pixel(x, y).every((v, i) => v === rgb[i]),
+    10_000,
+    `the consent prompt's ${answer} button`,
+  );
+  await d.x.run('xdotool', ['mousemove', String(x), String(y), 'click', '1']);
 }
 
 /** Types `line` and Enter into `d`'s xterm; the xterm receives exactly that line. */
@@ -222,9 +252,16 @@ describe.skipIf(skip)('browser console on X11 desktops (Xvfb), every path', () =
       },
       { hostname: HOST },
     );
+    const askCfg = await enrollConfig(
+      admin,
+      { consent: 'ask', backend: { ...backend, displays: [a.x.display] } },
+      { hostname: ASK_HOST },
+    );
     cliHome = configHome();
     const cliLogin = cli(cliHome, ['login', '--server', r.base, '--username', 'admin', '--password', ADMIN_PASSWORD]);
-    [agent, browser] = await Promise.all([spawnAgent(cfg, admin), launchBrowser(r.base)]);
+    asking = buildAgent(askCfg, createLogger('silent'));
+    [agent, browser] = await Promise.all([spawnAgent(cfg, admin), launchBrowser(r.base), asking.start()]);
+    await until(() => asking.signalling.online, 10_000, 'asking agent online');
     const res = await cliLogin.done;
     if (res.code !== 0) throw new Error(`rc-console login: ${res.stderr}`);
   }, 90_000);
@@ -232,6 +269,7 @@ describe.skipIf(skip)('browser console on X11 desktops (Xvfb), every path', () =
   afterAll(async () => {
     await browser?.close();
     await agent?.stop();
+    await asking?.stop();
     await r?.stop();
     await Promise.all([a?.stop(), b?.stop()]);
     removeHomes();
@@ -285,6 +323,26 @@ describe.skipIf(skip)('browser console on X11 desktops (Xvfb), every path', () =
     } finally {
       if (run.child.exitCode === null) run.child.kill();
     }
+  }, 30_000);
+
+  it('consent on the desktop: the device user denies, the console says so; allows on reconnect', async () => {
+    const page = await newPage();
+    await login(page, r.base);
+    await connect(page, ASK_HOST, 'control');
+    await answerPrompt(a, 'Deny');
+    await soon(
+      () => page.locator('#session-message').textContent(),
+      (t) => !!t?.includes('denied'),
+      'denied message',
+      10_000,
+    );
+    await page.screenshot({ path: join(ARTIFACTS, 'x11-consent-denied.png') });
+    await page.locator('#reconnect').click();
+    await answerPrompt(a, 'Allow');
+    await waitLive(page);
+    await expectDesktop(page, a, 'after consent');
+    await page.locator('#disconnect').click();
+    await page.close();
   }, 30_000);
 
   it('monitor picker: one monitor alone, clicks offset to it, then all again', async () => {
