@@ -345,6 +345,28 @@ describe.skipIf(skip)('browser console on X11 desktops (Xvfb), every path', () =
     await page.close();
   }, 30_000);
 
+  it('view only: the picture shows, clicks and keys never reach the desktop', async () => {
+    const page = await newPage();
+    await login(page, r.base);
+    await connect(page, HOST, 'view');
+    await waitLive(page);
+    await expectDesktop(page, a, 'view only');
+    const clicks = a.fixture.clicks.length;
+    const typed = a.typed();
+    const p = await pagePoint(page, a.spec.win.x + 60, a.spec.win.y + 30);
+    await page.mouse.click(p.x, p.y);
+    const t = await pagePoint(page, ...a.spec.xterm.at);
+    await page.mouse.move(t.x, t.y);
+    await page.keyboard.type('not typed');
+    await page.keyboard.press('Enter');
+    // Nothing to wait for when nothing arrives: give a click over loopback ample time (~10× its p95).
+    await new Promise((res) => setTimeout(res, 500));
+    expect(a.fixture.clicks.slice(clicks).filter((c) => c.window === a.win)).toEqual([]);
+    expect(a.typed()).toBe(typed);
+    await page.locator('#disconnect').click();
+    await page.close();
+  }, 30_000);
+
   it('monitor picker: one monitor alone, clicks offset to it, then all again', async () => {
     const page = await newPage();
     await login(page, r.base);
