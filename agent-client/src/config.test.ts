@@ -34,6 +34,14 @@ describe('config', () => {
     expect(() => parseConfig({ ...minimal, iceTransportPolicy: 'host' })).toThrow(/\/iceTransportPolicy/);
   });
 
+  it('x11 backend.displays: local display names only, absent by default', () => {
+    const x11 = (extra: object) => parseConfig({ ...minimal, backend: { kind: 'x11', ...extra } }).backend;
+    expect(x11({})).not.toHaveProperty('displays');
+    expect(x11({ displays: [':0', ':12'] })).toMatchObject({ displays: [':0', ':12'] });
+    expect(() => x11({ displays: ['remote:0'] })).toThrow(/\/backend/);
+    expect(() => x11({ displays: [] })).toThrow(/\/backend/);
+  });
+
   it('lists every problem at once', () => {
     try {
       parseConfig({ ...minimal, server: 'http://plain', consent: 'sometimes' });

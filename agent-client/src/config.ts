@@ -25,6 +25,8 @@ export type SyntheticBackendConfig = Static<typeof SyntheticBackendConfig>;
 export const X11BackendConfig = Type.Object({
   kind: Type.Literal('x11'),
   display: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._/-]*:[0-9]+(\\.[0-9]+)?$' })),
+  /** Only these local displays (":0", ":1") are offered as user sessions; absent: every X display found. */
+  displays: Type.Optional(Type.Array(Type.String({ pattern: '^:[0-9]+$' }), { minItems: 1, maxItems: 64 })),
   clipboard: Type.Object(
     {
       /** Largest clipboard content taken or given, in bytes (at most one frame). */

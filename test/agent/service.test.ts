@@ -104,7 +104,7 @@ describe('consent', () => {
     const { a, con, sessionId } = await request({ consent: 'auto-accept' }, synthetic('deny'));
     await con.inbox.wait('session.state', (m) => m.sessionId === sessionId && m.state === 'accepted');
     expect(a.backend.consentLog).toHaveLength(0);
-    expect(a.backend.indicator).toEqual([{ sessionId, operator: 'admin', mode: 'control' }]);
+    expect(a.backend.indicator).toEqual([{ sessionId, operator: 'admin', mode: 'control', userSession: ':0' }]);
     con.send({ type: 'session.end', sessionId });
     await until(() => a.agent.sessions.size === 0);
     expect(a.backend.indicator).toEqual([]);

@@ -72,6 +72,8 @@ describe('WebRTC session', () => {
     await until(() => a.backend.inputLog.length >= 3, 3000, 'input after the switch');
     expect(a.backend.inputLog.at(-1)?.session).toBe(':1');
     expect(a.backend.openCaptures).toBe(1);
+    // The indicator follows: the user of the session now shown is told.
+    expect(a.backend.indicator.map((i) => i.userSession)).toEqual([':1']);
     // Frames on the wrong channel are answered, not applied.
     peer.send('control', { type: 'pointer', x: 1, y: 1, buttons: 0, wheelX: 0, wheelY: 0 });
     expect(await peer.waitFor('control', (f) => f.type === 'error')).toMatchObject({ code: 'unexpected' });

@@ -151,3 +151,17 @@ export async function soon<T>(read: () => Promise<T>, ok: (v: T) => boolean, wha
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** The colours (r, g, b) the remote view shows at remote pixels `points`. */
+export function pixelsAt(page: Page, points: [number, number][]): Promise<[number, number, number][]> {
+  return page.evaluate(`(() => {
+    const el = document.querySelector('#remote');
+    const [width, height] = ${SIZE_JS};
+    const c = document.createElement('canvas');
+    c.width = width;
+    c.height = height;
+    const ctx = c.getContext('2d', { willReadFrequently: true });
+    ctx.drawImage(el, 0, 0);
+    return ${JSON.stringify(points)}.map(([x, y]) => Array.from(ctx.getImageData(x, y, 1, 1).data.slice(0, 3)));
+  })()`) as Promise<[number, number, number][]>;
+}

@@ -31,6 +31,9 @@ const X = {
   pending: f('int XPending(void*)'),
   next: f('int XNextEvent(void*, void*)'),
   keycode: f('uint8_t XKeysymToKeycode(void*, unsigned long)'),
+  getImage: f('void* XGetImage(void*, unsigned long, int, int, unsigned int, unsigned int, unsigned long, int)'),
+  getPixel: f('unsigned long XGetPixel(void*, int, int)'),
+  destroyImage: f('int XDestroyImage(void*)'),
 };
 
 export interface Received {
@@ -89,6 +92,15 @@ export class FixtureClient {
     X.clear(d, win);
     X.sync(d, 0);
     return win;
+  }
+
+  /** The colour [r, g, b] on screen at root (x, y), as any X client reads it back (24-bit TrueColor). */
+  pixel(x: number, y: number): [number, number, number] {
+    const img = X.getImage(this.dpy, this.root, x, y, 1, 1, 0xffffffff, 2 /* ZPixmap */);
+    if (koffi.address(img) === 0n) throw new Error(`fixture cannot read the pixel at ${x},${y}`);
+    const v = Number(X.getPixel(img, 0, 0));
+    X.destroyImage(img);
+    return [(v >> 16) & 0xff, (v >> 8) & 0xff, v & 0xff];
   }
 
   keycodeOf(keysym: number): number {

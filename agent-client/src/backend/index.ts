@@ -13,6 +13,7 @@ export function createBackend(cfg: AgentConfig['backend'], log: Logger): Desktop
     case 'x11':
       return new X11Backend({
         display: cfg.display,
+        displays: cfg.displays,
         clipboardMaxBytes: cfg.clipboard.maxBytes,
         clipboardDirection: cfg.clipboard.direction,
         log: log.child({ module: 'x11' }),

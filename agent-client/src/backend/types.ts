@@ -59,6 +59,8 @@ export interface ActiveSessionInfo {
   sessionId: string;
   operator: string;
   mode: 'view' | 'control';
+  /** The user session it shows: that session's user must see the banner, not only the console's. */
+  userSession: string;
 }
 
 export interface DesktopBackend {

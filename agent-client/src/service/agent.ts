@@ -150,8 +150,12 @@ export class Agent {
 
   /** Registers an accepted session (internet or LAN) and shows the indicator. */
   addSession(info: SessionInfo): AgentSession {
-    const s = new AgentSession(info, this.backend, this.log.child({ sessionId: info.id }), (u) =>
-      this.capture.inputHint(u),
+    const s = new AgentSession(
+      info,
+      this.backend,
+      this.log.child({ sessionId: info.id }),
+      (u) => this.capture.inputHint(u),
+      () => this.updateIndicator(),
     );
     this.sessions.set(info.id, s);
     this.updateIndicator();
@@ -209,7 +213,12 @@ export class Agent {
   private updateIndicator() {
     if (!this.consent.policy.showIndicator) return this.backend.showIndicator([]);
     this.backend.showIndicator(
-      [...this.sessions.values()].map((s) => ({ sessionId: s.id, operator: s.info.operator, mode: s.info.mode })),
+      [...this.sessions.values()].map((s) => ({
+        sessionId: s.id,
+        operator: s.info.operator,
+        mode: s.info.mode,
+        userSession: s.info.userSession,
+      })),
     );
   }
 

@@ -43,6 +43,8 @@ export class AgentSession {
     readonly log: Logger,
     /** Called after input that likely repaints (clicks, wheel, key presses): the capture hub grabs sooner. */
     readonly inputHint: (userSession: string) => void = () => {},
+    /** Called after a switch to another user session: its user must now see the indicator. */
+    readonly switched: () => void = () => {},
   ) {}
 
   get id() {
@@ -163,6 +165,7 @@ const desktopHandlers: { [K in DesktopFrameType]: DesktopHandler<FrameOf<K>> } =
     s.origin = { x: 0, y: 0 };
     s.transport?.switchUserSession(f.id);
     s.watchClipboard();
+    s.switched();
     s.log.info({ userSession: f.id }, 'switched user session');
     reply({ type: 'sessions', sessions: all });
   },

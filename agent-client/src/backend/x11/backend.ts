@@ -32,6 +32,8 @@ export interface X11Options {
   clipboardMaxBytes?: number;
   clipboardDirection?: ClipboardDirection;
   log: Logger;
+  /** Only these displays are offered as user sessions (absent: every X display on the host). */
+  displays?: readonly string[] | undefined;
   /** Where X sockets and processes are looked up (tests point these elsewhere). */
   socketDir?: string;
   useLogind?: boolean;
@@ -127,11 +129,14 @@ export class X11Backend implements DesktopBackend {
     const found = await discoverSessions({
       preferred: this.o.display ?? this.env.DISPLAY,
       env: this.env,
+      only: this.o.displays,
       ...(this.o.socketDir ? { socketDir: this.o.socketDir } : {}),
       ...(this.o.useLogind !== undefined ? { useLogind: this.o.useLogind } : {}),
     });
-    // A display we were told about but cannot see a socket for (a remote one) is still listed.
-    if (this.home && !found.some((s) => s.id === this.home) && this.displays.has(this.home)) {
+    // A display we were told about but cannot see a socket for (a remote one) is still listed,
+    // unless the config limits the sessions offered and it is not among them.
+    const allowed = (id: string) => !this.o.displays || this.o.displays.includes(id);
+    if (this.home && !found.some((s) => s.id === this.home) && this.displays.has(this.home) && allowed(this.home)) {
       found.unshift({ id: this.home, display: this.home, user: '', kind: 'x11', active: true, supported: true });
     }
     this.known = new Map(found.map((s) => [s.id, s]));
@@ -163,13 +168,33 @@ export class X11Backend implements DesktopBackend {
     return askConsentOnDisplay(st.conn, req, signal, () => st.lastInjectedClick);
   }
 
+  /**
+   * The banner goes on every display a session shows, naming the sessions that look at it, so the
+   * user of a session switched to sees it too; the home display (where consent was asked) lists all.
+   */
   showIndicator(active: ActiveSessionInfo[]): void {
-    try {
-      const st = this.state(this.home ?? '');
-      st.indicator ??= new Indicator(st.conn);
-      st.indicator.show(active);
-    } catch (err) {
-      this.log.warn({ code: (err as X11Error).code }, 'indicator not shown');
+    const byDisplay = new Map<string, ActiveSessionInfo[]>();
+    const add = (id: string | undefined, a: ActiveSessionInfo) => {
+      // Wayland sessions found through logind have no X display to draw on.
+      if (!id || id.startsWith('wayland')) return;
+      const list = byDisplay.get(id) ?? [];
+      if (!list.includes(a)) list.push(a);
+      byDisplay.set(id, list);
+    };
+    for (const a of active) {
+      add(this.home, a);
+      add(a.userSession, a);
+    }
+    // Displays nobody looks at any more lose their banner.
+    for (const [id, st] of this.displays) if (!byDisplay.has(id)) st.indicator?.show([]);
+    for (const [id, list] of byDisplay) {
+      try {
+        const st = this.state(id);
+        st.indicator ??= new Indicator(st.conn);
+        st.indicator.show(list);
+      } catch (err) {
+        this.log.warn({ userSession: id, code: (err as X11Error).code }, 'indicator not shown');
+      }
     }
   }
 

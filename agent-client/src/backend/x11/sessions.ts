@@ -25,6 +25,12 @@ export interface DiscoveryOptions {
   useLogind?: boolean;
   /** The agent's environment: inside a Wayland session, its DISPLAY is that session's Xwayland. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Only these X displays are user sessions (normalised names like ":0"); absent: every display
+   * with a socket. Other X servers on the host (a build farm's Xvfb, a kiosk's second screen) are
+   * then never offered to operators.
+   */
+  only?: readonly string[] | undefined;
 }
 
 interface ProcInfo {
@@ -125,6 +131,10 @@ export async function discoverSessions(o: DiscoveryOptions = {}): Promise<X11Ses
   try {
     sockets = readdirSync(socketDir).filter((n) => /^X\d+$/.test(n));
   } catch {}
+  if (o.only) {
+    const only = new Set(o.only.map((d) => normalizeDisplay(d) ?? d));
+    sockets = sockets.filter((n) => only.has(`:${n.slice(1)}`));
+  }
   const out: X11SessionInfo[] = [];
   for (const sock of sockets.sort((a, b) => Number(a.slice(1)) - Number(b.slice(1)))) {
     const display = `:${sock.slice(1)}`;
