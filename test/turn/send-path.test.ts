@@ -119,4 +119,27 @@ describe.each([
     expect(toClient.filter((t) => t.kind === 'channel 16385').map((t) => t.data)).toEqual(sentDown);
     expect(toClient.filter((t) => t.kind === 'data').map((t) => t.data)).toEqual(sentIndications);
   });
+  it('a Send indication to peer port 0 is dropped and the server keeps relaying', async () => {
+    const { port } = await start(batching, '127.0.0.1');
+    const client = await TurnTestClient.udp(port, issueRestCredentials(SECRET, 'port0', 600));
+    cleanups.push(() => client.close());
+    const peer = await udpPeer();
+    cleanups.push(() => peer.socket.close());
+    expect(isSuccess(await client.authed(Method.Allocate, (b) => b.add(RequestedTransport, 17)))).toBe(true);
+    expect(isSuccess(await client.authed(Method.CreatePermission, (b) => b.add(XorPeerAddress, peer.address)))).toBe(
+      true,
+    );
+    const sendTo = (to: typeof peer.address, text: string) =>
+      client.send(
+        new MessageBuilder(Method.Send, MessageClass.Indication, randomBytes(12))
+          .add(XorPeerAddress, to)
+          .add(DataAttr, Buffer.from(text))
+          .build(),
+      );
+    // dgram throws ERR_SOCKET_BAD_PORT for port 0 (the kernel refuses it too): that must not escape.
+    sendTo({ ...peer.address, port: 0 }, 'nowhere');
+    sendTo(peer.address, 'still relaying');
+    expect((await peer.next(2000)).data.toString()).toBe('still relaying');
+    expect(isSuccess(await client.authed(Method.Refresh))).toBe(true);
+  });
 });

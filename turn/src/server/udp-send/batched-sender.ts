@@ -3,8 +3,8 @@
 // datagrams per socket wakeup, across all ready sockets) adds to the batch, and the check phase that
 // follows flushes it. Node's dgram send stays the fallback, so nothing Node would have sent is dropped:
 // - EAGAIN (socket buffer full), a partial send or any other error: the unsent rest goes through
-//   dgram, which queues it in libuv or reports the error on the socket as it always did; until those
-//   fallback sends complete, later datagrams also go through dgram so their order is kept;
+//   dgram, which queues it in libuv, or fails it silently as a send without callback always did;
+//   until those fallback sends complete, later datagrams also go through dgram so their order is kept;
 // - datagrams larger than a slot, or addresses that are not plain IP literals of the socket's family.
 // The fd is used only while the socket's handle is the one it was read from: closeQuietly flushes
 // before close (flushBeforeClose), and a flush after close drops its batch, as dgram would have thrown.
@@ -58,10 +58,10 @@ export class BatchedUdpSender implements UdpSender {
   private arena: SendArena | undefined;
   private fallbackInFlight = 0;
   private readonly ips: IpBytesCache;
-  private readonly onFallbackSent = (err: Error | null) => {
+  // Node's dgram drops the send errors of a send without callback (no 'error' event); the callback is
+  // here only to know when the fallback is done, and its error is dropped the same way.
+  private readonly onFallbackSent = () => {
     this.fallbackInFlight--;
-    // With a callback dgram reports errors there instead of on the socket; put them back where they were.
-    if (err) this.socket.emit('error', err);
   };
 
   private constructor(
@@ -164,8 +164,14 @@ export class BatchedUdpSender implements UdpSender {
   private viaDgram(datagram: Buffer, port: number, address: string | undefined): void {
     if (!this.isOpen()) return;
     this.fallbackInFlight++;
-    if (address === undefined) this.socket.send(datagram, this.onFallbackSent);
-    else this.socket.send(datagram, port, address, this.onFallbackSent);
+    try {
+      if (address === undefined) this.socket.send(datagram, this.onFallbackSent);
+      else this.socket.send(datagram, port, address, this.onFallbackSent);
+    } catch {
+      // dgram throws for arguments it rejects (port 0 from a peer address): dropped like a failed send,
+      // never thrown out of the flush, which would strand the other sockets' batches.
+      this.fallbackInFlight--;
+    }
   }
 
   /** The fd is ours to use only while the socket still holds the handle it came from. */

@@ -27,8 +27,13 @@ export class DgramSender implements UdpSender {
   constructor(private readonly socket: dgram.Socket) {}
 
   send(data: Buffer, port?: number, address?: string): void {
-    if (port === undefined) this.socket.send(data);
-    else this.socket.send(data, port, address);
+    try {
+      if (port === undefined) this.socket.send(data);
+      else this.socket.send(data, port, address);
+    } catch {
+      // dgram throws ERR_SOCKET_BAD_PORT for port 0 (a peer address a client chose); the kernel would
+      // refuse it too. Dropped like any failed send instead of escaping the socket's 'message' handler.
+    }
   }
 
   sendChannelData(channel: number, data: Buffer, port?: number, address?: string): void {
