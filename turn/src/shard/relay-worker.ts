@@ -87,9 +87,9 @@ const ctx: ServerContext = {
   nonces: new NonceIssuer(init.nonceLifetimeSec, Buffer.from(init.nonceKey)),
   pool,
   table,
+  udpSenders: senders,
   // New allocations are made by the main thread; here an Allocate only meets an existing one
   // (retransmission → cached answer, otherwise 437), and the zero quotas refuse anything else.
-  udpSenders: senders,
   families: new Set(),
   advertisedAddress: () => '',
   closing: () => closing,
