@@ -32,6 +32,12 @@ describe('config', () => {
     expect(() => loadConfig({ RC_TURN_WORKERS: '0' })).toThrow(/RC_TURN_WORKERS/);
   });
 
+  it('TURN sendmmsg batching: on by default, off, or an error', () => {
+    expect(loadConfig({}).turnSendmmsg).toBe(true);
+    expect(loadConfig({ RC_TURN_SENDMMSG: 'off' }).turnSendmmsg).toBe(false);
+    expect(() => loadConfig({ RC_TURN_SENDMMSG: 'sometimes' })).toThrow(/RC_TURN_SENDMMSG/);
+  });
+
   it('requires cert and key together', () => {
     expect(() => loadConfig({ RC_TLS_CERT: '/x.pem' })).toThrow(/together/);
   });

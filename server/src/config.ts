@@ -18,6 +18,7 @@ export interface RelayConfig {
   turnAllowPeers: string[];
   turnCredentialTtlSeconds: number;
   turnWorkers: number | 'auto';
+  turnSendmmsg: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   heartbeatSeconds: number;
   heartbeatMissed: number;
@@ -191,6 +192,12 @@ export const CONFIG_SCHEMA = {
     default: 'auto',
     doc: 'TURN relay threads for UDP allocations (1 = none); auto = one per core on Linux (README, TURN performance).',
     parse: workerCount,
+  }),
+  RC_TURN_SENDMMSG: entry({
+    key: 'turnSendmmsg',
+    default: 'on',
+    doc: 'TURN sends UDP datagrams in batches with sendmmsg (Linux 64-bit, through koffi; falls back to one send per datagram elsewhere); off = always one send per datagram.',
+    parse: onOff,
   }),
   RC_LOG_LEVEL: entry({
     key: 'logLevel',

@@ -57,6 +57,7 @@ export async function buildTurnSharer(ctx: RelayContext, _tls: TlsMaterial | nul
     software: 'rc-relay',
     logger: ctx.log.child({ mod: 'turn' }),
     workers: config.turnWorkers === 'auto' ? autoWorkerCount(config.relayPorts) : config.turnWorkers,
+    udpSendBatching: config.turnSendmmsg,
   });
   return {
     onStunStream: (socket, remote, transport, first) => turn.handleStream(socket, remote, transport, first),

@@ -42,6 +42,12 @@ describe('standalone configuration from the environment', () => {
     expect(() => configFromEnv({ RC_TURN_SECRET: 's', RC_TURN_WORKERS: 'many' })).toThrow(/RC_TURN_WORKERS/);
   });
 
+  it('RC_TURN_SENDMMSG: on by default, off turns batching off, anything else is an error', () => {
+    expect(configFromEnv({ RC_TURN_SECRET: 's' }).turn.udpSendBatching).toBe(true);
+    expect(configFromEnv({ RC_TURN_SECRET: 's', RC_TURN_SENDMMSG: 'off' }).turn.udpSendBatching).toBe(false);
+    expect(() => configFromEnv({ RC_TURN_SECRET: 's', RC_TURN_SENDMMSG: 'fast' })).toThrow(/RC_TURN_SENDMMSG/);
+  });
+
   it('auto workers: one per core on Linux ≥ 6.13, never more than relay ports or 16, none elsewhere', () => {
     expect(autoWorkerCount([50000, 65535], 'linux', '6.18.44-fc-v769', 4)).toBe(4);
     expect(autoWorkerCount([50000, 65535], 'linux', '6.13.0', 64)).toBe(16);

@@ -47,6 +47,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv): {
   const workers = workersText === 'auto' ? autoWorkerCount([range[0]!, range[1]!]) : Number(workersText);
   if (!Number.isInteger(workers) || workers < 1 || workers > 64)
     problems.push(`RC_TURN_WORKERS must be auto or an integer from 1 to 64, got ${workersText}`);
+  const sendmmsgText = (env.RC_TURN_SENDMMSG ?? 'on').trim().toLowerCase();
+  const udpSendBatching = ['on', 'true', '1', 'yes'].includes(sendmmsgText);
+  if (!udpSendBatching && !['off', 'false', '0', 'no'].includes(sendmmsgText))
+    problems.push(`RC_TURN_SENDMMSG must be on or off, got ${env.RC_TURN_SENDMMSG}`);
   if (problems.length > 0) throw new Error(`configuration problems:\n  ${problems.join('\n  ')}`);
   return {
     port,
@@ -60,6 +64,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): {
       allowPeers: list(env.RC_TURN_ALLOW_PEERS),
       software: 'rc-relay-turn',
       workers,
+      udpSendBatching,
     },
   };
 }

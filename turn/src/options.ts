@@ -31,6 +31,11 @@ export interface TurnOptions {
    * See shard/shard-pool.ts and README "Using both cores"; TCP/TLS allocations stay on the main thread.
    */
   workers?: number;
+  /**
+   * Send UDP datagrams in batches with sendmmsg(2) (default true; Linux 64-bit, through koffi), else
+   * one dgram send per datagram. See server/udp-send/ and README "Batched UDP sends".
+   */
+  udpSendBatching?: boolean;
 }
 
 export interface ResolvedOptions {
@@ -53,6 +58,7 @@ export interface ResolvedOptions {
   software: string | undefined;
   logger: Logger;
   workers: number;
+  udpSendBatching: boolean;
 }
 
 export function resolveOptions(o: TurnOptions): ResolvedOptions {
@@ -101,6 +107,7 @@ export function resolveOptions(o: TurnOptions): ResolvedOptions {
     software: o.software,
     logger: o.logger ?? noopLogger,
     workers: o.workers ?? 1,
+    udpSendBatching: o.udpSendBatching ?? true,
   };
   if (resolved.defaultLifetimeSec > resolved.maxLifetimeSec) problems.push('defaultLifetimeSec exceeds maxLifetimeSec');
   if (!Number.isInteger(resolved.workers) || resolved.workers < 1 || resolved.workers > 64)

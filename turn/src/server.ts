@@ -16,6 +16,7 @@ import type { ClientLink } from './server/link';
 import { literalLookup, PortPool, SOCKET_BUFFER_BYTES } from './server/port-pool';
 import { StreamConnection } from './server/stream-connection';
 import { UdpEndpoint } from './server/udp-endpoint';
+import { type UdpSenders, udpSenders } from './server/udp-send/sender';
 import { ShardPool } from './shard/shard-pool';
 import { emptyStats, type TurnStats } from './stats';
 import type { FamilyName } from './stun/constants';
@@ -34,6 +35,7 @@ export class TurnServer {
   private readonly sweeper: NodeJS.Timeout;
   private closing: Promise<void> | undefined;
   private readonly shards: ShardPool | undefined;
+  private readonly senders: UdpSenders;
 
   constructor(options: TurnOptions) {
     this.opts = resolveOptions(options);
@@ -42,6 +44,8 @@ export class TurnServer {
     this.pool = new PortPool(this.opts.relayPortRange, bindAddress);
     this.table = new AllocationTable(this.pool, this.counters, this.logger);
     const nonces = new NonceIssuer(this.opts.nonceLifetimeSec);
+    this.senders = udpSenders(this.opts.udpSendBatching, this.logger);
+    this.logger.info({ udpSend: this.senders.path, reason: this.senders.reason }, 'UDP send path');
     this.shards =
       this.opts.workers > 1
         ? new ShardPool(this.opts.workers, this.opts, nonces.key, this.table, this.logger)
@@ -53,6 +57,7 @@ export class TurnServer {
       policy: new PeerPolicy({ denyPeers: this.opts.denyPeers, allowPeers: this.opts.allowPeers }),
       nonces,
       shards: this.shards,
+      udpSenders: this.senders,
       pool: this.pool,
       table: this.table,
       families: relayFamilies(this.opts.relayBindAddress),
@@ -84,7 +89,7 @@ export class TurnServer {
         resolve();
       });
     });
-    this.udp.push(new UdpEndpoint(socket, this.table, this.dispatcher, this.counters, this.logger));
+    this.udp.push(new UdpEndpoint(socket, this.table, this.dispatcher, this.counters, this.logger, this.senders));
     const bound = socket.address().port;
     this.logger.info({ port: bound, host: host ?? '::' }, 'TURN listening on UDP');
     return { port: bound };

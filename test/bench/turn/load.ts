@@ -27,8 +27,9 @@ import { SECRET, type ServerUnderTest, startCoturn, startOurs } from './servers'
 const CLIENT_COUNTS = (process.env.BENCH_CLIENTS ?? '1,10,50').split(',').map(Number);
 /** Relay worker threads for the sharded variant of our server (0 = leave it out). */
 const WORKERS = Number(process.env.BENCH_WORKERS ?? 2);
-/** BENCH_BASELINE=<worktree> adds our server from that checkout, one thread (A/B of a change). */
+/** BENCH_BASELINE=<worktree> adds our server from that checkout (A/B of a change), one thread or BENCH_BASELINE_WORKERS. */
 const BASELINE = process.env.BENCH_BASELINE;
+const BASELINE_WORKERS = Number(process.env.BENCH_BASELINE_WORKERS ?? 1);
 /** BENCH_COTURN=0 leaves coturn out (for profiling our server alone). */
 const WITH_COTURN = process.env.BENCH_COTURN !== '0';
 const PAYLOAD = 1000;
@@ -172,7 +173,7 @@ async function main(): Promise<void> {
   const all: Result[][] = [];
   const rss: number[] = [];
   try {
-    if (BASELINE) servers.push(await startOurs(1, 23778, '29000-29999', BASELINE));
+    if (BASELINE) servers.push(await startOurs(BASELINE_WORKERS, 23778, '29000-29999', BASELINE));
     servers.push(await startOurs(1, 23478, '20000-22999'));
     if (WORKERS > 1) servers.push(await startOurs(WORKERS, 23678, '26000-28999'));
     if (WITH_COTURN) servers.push(await startCoturn(23578));

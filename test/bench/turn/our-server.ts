@@ -6,7 +6,9 @@ import { TurnServer } from '../../../turn/src/server';
 // Warnings and errors only: per-packet logging would distort the figures.
 const stderrLogger: Logger = {
   debug: () => {},
-  info: () => {},
+  info: (obj, msg) => {
+    if (msg === 'UDP send path') process.stderr.write(`INFO ${msg} ${JSON.stringify(obj)}\n`);
+  },
   warn: (obj, msg) => process.stderr.write(`WARN ${msg} ${JSON.stringify(obj)}\n`),
   error: (obj, msg) => process.stderr.write(`ERROR ${msg} ${JSON.stringify(obj)}\n`),
   child: () => stderrLogger,
@@ -23,6 +25,8 @@ const server = new TurnServer({
   maxAllocationsPerUser: 100_000,
   maxAllocationsTotal: 100_000,
   workers: Number(process.env.BENCH_WORKERS ?? 1),
+  // BENCH_SENDMMSG=0: one dgram send per datagram (A/B of the batched send path in one checkout).
+  udpSendBatching: process.env.BENCH_SENDMMSG !== '0',
   logger: stderrLogger,
 });
 await server.listenUdp(port, '127.0.0.1');

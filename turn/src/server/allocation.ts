@@ -14,12 +14,14 @@ import { CHANNEL_DATA_HEADER } from '../stun/channel-data';
 import { MessageClass, Method } from '../stun/constants';
 import type { ClientLink } from './link';
 import type { TokenBucket } from './token-bucket';
+import type { UdpSender, UdpSenders } from './udp-send/sender';
 
 export interface AllocationDeps {
   stats: TurnStats;
   logger: Logger;
   upBucket: TokenBucket | undefined;
   downBucket: TokenBucket | undefined;
+  udpSenders: UdpSenders;
 }
 
 export interface Permission {
@@ -59,12 +61,14 @@ export class Allocation {
   ) {
     this.expiresAt = now + lifetimeMs;
     this.stats = deps.stats;
+    this.toPeers = deps.udpSenders.forSocket(relay);
     relay.on('message', (msg, rinfo) => this.fromPeer(msg, rinfo));
     // Send failures (EMSGSIZE, ENOBUFS, unreachable) arrive here; an unhandled 'error' would kill the process.
     relay.on('error', (err) => deps.logger.warn({ err: err.message, port: relayed.port }, 'relay socket error'));
   }
 
   private readonly stats: TurnStats;
+  private readonly toPeers: UdpSender;
 
   /** RFC 8656 §9: permissions are per peer IP, ports ignored. Refreshes an existing one in place. */
   installPermission(ip: string, lifetimeMs: number, now: number): Permission {
@@ -136,7 +140,7 @@ export class Allocation {
     }
     this.stats.packetsClientToPeer++;
     this.stats.bytesClientToPeer += data.length;
-    this.relay.send(data, peer.port, peer.address);
+    this.toPeers.send(data, peer.port, peer.address);
   }
 
   /** Datagram from a peer on the relay socket (RFC 8656 §11.3, §12.7). */

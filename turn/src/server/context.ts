@@ -13,6 +13,7 @@ import type { Allocation } from './allocation';
 import type { AllocationTable } from './allocation-table';
 import type { ClientLink } from './link';
 import type { PortPool } from './port-pool';
+import type { UdpSenders } from './udp-send/sender';
 
 export interface ServerContext {
   readonly opts: ResolvedOptions;
@@ -26,6 +27,8 @@ export interface ServerContext {
   readonly families: ReadonlySet<FamilyName>;
   /** The IP to put in XOR-RELAYED-ADDRESS for a relay of this family reached through link. */
   advertisedAddress(family: FamilyName, link: ClientLink): string;
+  /** How this thread sends UDP datagrams (sendmmsg batches or dgram), chosen once at start. */
+  readonly udpSenders: UdpSenders;
   /** Relay worker threads that own UDP allocations, when `workers` > 1 (shard/shard-pool.ts). */
   readonly shards?: ShardPool;
   /** True once close() began: no allocation may be created after that. */

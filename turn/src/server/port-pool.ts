@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
 import type { FamilyName } from '../stun/constants';
+import { flushBeforeClose } from './udp-send/sender';
 
 /** RFC 8656 §7.2: "the server SHOULD reserve the relayed transport address for 30 seconds". */
 export const RESERVATION_MS = 30_000;
@@ -134,6 +135,8 @@ export class PortPool {
 
 /** Closing a socket twice throws ERR_SOCKET_DGRAM_NOT_RUNNING; every owner here closes exactly once, this guards teardown races. */
 export function closeQuietly(socket: dgram.Socket): void {
+  // Datagrams batched this turn were sent, as far as their senders know: they go out before the fd closes.
+  flushBeforeClose(socket);
   try {
     socket.close();
   } catch (err) {

@@ -3,13 +3,13 @@
 import type dgram from 'node:dgram';
 import type { Logger } from '../log';
 import type { TurnStats } from '../stats';
-import { encodeChannelData } from '../stun/channel-data';
 import { isWildcard, unmapAddress } from './address-util';
 import type { AllocationTable } from './allocation-table';
 import { handleClientDatagram } from './client-datagram';
 import type { Dispatcher } from './dispatch';
 import type { ClientLink, UdpListenerAddress } from './link';
 import { closeQuietly } from './port-pool';
+import type { UdpSender, UdpSenders } from './udp-send/sender';
 
 let endpointCounter = 0;
 
@@ -19,6 +19,7 @@ export class UdpEndpoint {
   private readonly listener: UdpListenerAddress;
   /** dgram throws on send after close; a reply finishing during shutdown is dropped instead. */
   private closed = false;
+  private readonly sender: UdpSender;
 
   constructor(
     readonly socket: dgram.Socket,
@@ -26,7 +27,9 @@ export class UdpEndpoint {
     private readonly dispatcher: Dispatcher,
     private readonly stats: TurnStats,
     logger: Logger,
+    senders: UdpSenders,
   ) {
+    this.sender = senders.forSocket(socket);
     const bound = socket.address().address;
     this.listener = {
       type: socket.address().family === 'IPv6' ? 'udp6' : 'udp4',
@@ -59,18 +62,19 @@ export class UdpEndpoint {
   }
 
   private link(address: string, port: number): ClientLink {
-    const socket = this.socket;
-    const sendTo = (message: Buffer) => {
-      if (!this.closed) socket.send(message, port, address);
-    };
+    const sender = this.sender;
     return {
       transport: 'udp',
       remote: unmapAddress(address, port),
       localAddress: this.localAddress,
       key: this.key(address, port),
       udpListener: this.listener,
-      send: sendTo,
-      sendChannelData: (channel, data) => sendTo(encodeChannelData(channel, data, false)),
+      send: (message) => {
+        if (!this.closed) sender.send(message, port, address);
+      },
+      sendChannelData: (channel, data) => {
+        if (!this.closed) sender.sendChannelData(channel, data, port, address);
+      },
     };
   }
 }

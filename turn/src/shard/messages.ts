@@ -20,6 +20,7 @@ export interface WorkerInit {
   maxLifetimeSec: number;
   bandwidthBytesPerSecond: number;
   software: string | undefined;
+  udpSendBatching: boolean;
   /** The worker's counters (stats.ts sharedStats), read by the main thread at any time. */
   statsBuffer: SharedArrayBuffer;
 }

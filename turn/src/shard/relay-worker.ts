@@ -16,8 +16,8 @@ import { Dispatcher } from '../server/dispatch';
 import type { ClientLink } from '../server/link';
 import { closeQuietly, literalLookup, PortPool, SOCKET_BUFFER_BYTES } from '../server/port-pool';
 import { allocationBuckets } from '../server/token-bucket';
+import { udpSenders } from '../server/udp-send/sender';
 import { sharedStats } from '../stats';
-import { encodeChannelData } from '../stun/channel-data';
 import type { AllocateOrder, FromWorker, ToWorker, WorkerInit } from './messages';
 
 const init = workerData as WorkerInit;
@@ -40,6 +40,9 @@ function forwardingLogger(bindings: object): Logger {
 const logger = forwardingLogger({ worker: init.index });
 
 const pool = new PortPool(init.portRange, (family) => init.relayBindAddress ?? (family === 'IPv4' ? '0.0.0.0' : '::'));
+// The main thread logs which path it uses; a worker loads the same koffi and libc, so it only says so at debug.
+const senders = udpSenders(init.udpSendBatching, logger);
+logger.debug({ udpSend: senders.path, reason: senders.reason }, 'UDP send path');
 const clientSockets = new Map<string, dgram.Socket>();
 /** Sending on a closed dgram socket throws; links check this first. */
 const closedSockets = new WeakSet<dgram.Socket>();
@@ -76,6 +79,7 @@ const ctx: ServerContext = {
     software: init.software,
     logger,
     workers: 1,
+    udpSendBatching: init.udpSendBatching,
   },
   stats,
   logger,
@@ -83,6 +87,7 @@ const ctx: ServerContext = {
   nonces: new NonceIssuer(init.nonceLifetimeSec, Buffer.from(init.nonceKey)),
   pool,
   table,
+  udpSenders: senders,
   // New allocations are made by the main thread; here an Allocate only meets an existing one
   // (retransmission → cached answer, otherwise 437), and the zero quotas refuse anything else.
   families: new Set(),
@@ -135,6 +140,7 @@ async function allocate(order: AllocateOrder): Promise<void> {
     if (err.code === 'ECONNREFUSED') logger.debug({ client: order.key }, 'client unreachable');
     else logger.warn({ err: err.message, client: order.key }, 'client socket error');
   });
+  const toClient = senders.forSocket(socket);
   const link: ClientLink = {
     transport: 'udp',
     remote: client,
@@ -142,10 +148,10 @@ async function allocate(order: AllocateOrder): Promise<void> {
     key: order.key,
     udpListener: listener,
     send: (message) => {
-      if (!closedSockets.has(socket)) socket.send(message);
+      if (!closedSockets.has(socket)) toClient.send(message);
     },
     sendChannelData: (channel, data) => {
-      if (!closedSockets.has(socket)) socket.send(encodeChannelData(channel, data, false));
+      if (!closedSockets.has(socket)) toClient.sendChannelData(channel, data);
     },
   };
   const now = Date.now();
@@ -160,6 +166,7 @@ async function allocate(order: AllocateOrder): Promise<void> {
     {
       stats,
       logger,
+      udpSenders: senders,
       ...allocationBuckets(bps, now),
     },
   );

@@ -65,6 +65,7 @@ export class ShardPool {
         maxLifetimeSec: opts.maxLifetimeSec,
         bandwidthBytesPerSecond: opts.bandwidthBytesPerSecond,
         software: opts.software,
+        udpSendBatching: opts.udpSendBatching,
       };
       const worker = new Worker(url, { workerData: init });
       started.push(

@@ -102,6 +102,7 @@ export const allocate: Handler = async (ctx, req) => {
   const allocation = new Allocation(link, req.username, bound.socket, relayed, seconds * 1000, now, {
     stats: ctx.stats,
     logger: ctx.logger,
+    udpSenders: ctx.udpSenders,
     ...allocationBuckets(bps, now),
   });
   ctx.table.finish(link.key, req.username, allocation);
