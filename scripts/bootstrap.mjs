@@ -57,6 +57,8 @@ const debs = [
   // setcap: test/ops tries the container's cap_net_bind_service on this kernel.
   ['libcap2-bin', '/usr/sbin/setcap'],
   ['coturn', '/usr/bin/turnutils_uclient'],
+  // test/ops validates docker-compose.yml with `docker-compose config` (no Docker engine needed).
+  ['docker-compose', '/usr/bin/docker-compose'],
   ['chromium', '/usr/bin/chromium'],
   ['xvfb', '/usr/bin/Xvfb'],
   // The X clients the X11 backend's tests drive, and the libraries the backend loads.
