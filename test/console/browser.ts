@@ -98,14 +98,17 @@ const SIZE_JS = `(() => {
   return el instanceof HTMLVideoElement ? [el.videoWidth, el.videoHeight] : [el.width, el.height];
 })()`;
 
-const PICTURE_JS = `(() => {
+/** Page statements: draw the remote view into a canvas context `ctx` of its size (`width`, `height`). */
+const DRAW_JS = `
   const el = document.querySelector('#remote');
   const [width, height] = ${SIZE_JS};
   const c = document.createElement('canvas');
   c.width = width;
   c.height = height;
   const ctx = c.getContext('2d', { willReadFrequently: true });
-  ctx.drawImage(el, 0, 0);
+  ctx.drawImage(el, 0, 0);`;
+
+const PICTURE_JS = `(() => {${DRAW_JS}
   const d = ctx.getImageData(0, 0, width, height).data;
   const samples = [];
   for (let gy = 1; gy < 10; gy++)
@@ -154,14 +157,7 @@ export async function soon<T>(read: () => Promise<T>, ok: (v: T) => boolean, wha
 
 /** The colours (r, g, b) the remote view shows at remote pixels `points`. */
 export function pixelsAt(page: Page, points: [number, number][]): Promise<[number, number, number][]> {
-  return page.evaluate(`(() => {
-    const el = document.querySelector('#remote');
-    const [width, height] = ${SIZE_JS};
-    const c = document.createElement('canvas');
-    c.width = width;
-    c.height = height;
-    const ctx = c.getContext('2d', { willReadFrequently: true });
-    ctx.drawImage(el, 0, 0);
+  return page.evaluate(`(() => {${DRAW_JS}
     return ${JSON.stringify(points)}.map(([x, y]) => Array.from(ctx.getImageData(x, y, 1, 1).data.slice(0, 3)));
   })()`) as Promise<[number, number, number][]>;
 }
