@@ -30,12 +30,21 @@ const ARM_CLICK = `((px, py) => {
   });
 })`;
 
+// In the page: the navigation's steps and the console's marks, ms after the navigation started.
+const LAN_MARKS = `(() => {
+  const n = performance.getEntriesByType('navigation')[0];
+  const nav = n ? [['nav.responseEnd', n.responseEnd], ['nav.domContentLoaded', n.domContentLoadedEventEnd], ['nav.load', n.loadEventEnd]] : [];
+  const marks = performance.getEntriesByType('mark').map((m) => [m.name, m.startTime]);
+  return [...nav, ...marks].filter((e) => e[1] > 0).sort((a, b) => a[1] - b[1]);
+})()`;
+
 export async function benchLan(
   page: Page,
   admin: Api,
   size: { width: number; height: number },
   runs: number,
   clicks: number,
+  opts: { timeline?: boolean } = {},
 ): Promise<{ connect: number[]; clicks: number[] } | string> {
   const cfg = await enrollConfig(
     admin,
@@ -73,6 +82,12 @@ export async function benchLan(
       await page.goto(url);
       await page.locator('section.session[data-state="live"]').waitFor({ timeout: 20_000 });
       connect.push((await page.evaluate("performance.getEntriesByName('rc:live')[0].startTime")) as number);
+      if (opts.timeline) {
+        const marks = (await page.evaluate(LAN_MARKS)) as [string, number][];
+        console.error(
+          `LAN connect ${i + 1}: ${connect.at(-1)?.toFixed(0)} ms\n${marks.map(([k, v]) => `  ${v.toFixed(0).padStart(5)} ms  page   ${k}`).join('\n')}`,
+        );
+      }
       if (i === 0) {
         await new Promise((r) => setTimeout(r, 1000));
         const px = PATCH.x + PATCH.w / 2;

@@ -15,6 +15,7 @@ import { Emitter } from '../../util/emitter';
 import type { SessionTransport, TransportEvents, TransportStats } from '../types';
 import { ChannelSender } from './channel-sender';
 import { I420Converter } from './i420';
+import { holdWebRtcWarm } from './warm';
 import { type WrtcDataChannel, type WrtcPeerConnection, wrtc } from './wrtc';
 
 export const CHANNELS = ['input', 'clipboard', 'control'] as const;
@@ -101,6 +102,7 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
     this.pc.oniceconnectionstatechange = () => this.onIceState(this.pc.iceConnectionState);
     // The console closed its peer connection (DTLS close): nothing to restart.
     this.pc.onconnectionstatechange = () => {
+      this.log.debug({ state: this.pc.connectionState }, 'connection state');
       if (this.pc.connectionState === 'closed' && !this.closed) this.close('console closed the peer connection');
     };
     this.pc.ondatachannel = (ev) => this.onChannel(ev.channel);
@@ -120,14 +122,14 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
   switchUserSession(id: string): void {
     this.userSession = id;
     this.monitor = '';
-    if (this.connectedOnce) this.startVideo();
+    if (this.trackAdded) this.startVideo();
     this.sendMonitors();
   }
 
   /** The video track takes the monitor's size from its next frame. */
   selectMonitor(id: string): void {
     this.monitor = id;
-    if (this.connectedOnce) this.startVideo();
+    if (this.trackAdded) this.startVideo();
     this.sendMonitors();
   }
 
@@ -170,9 +172,11 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
 
   /** The console's offer (first, or a renegotiation): answer it, with the screen track on first. */
   async onOffer(sdp: string) {
+    this.log.debug('offer applied');
     await this.pc.setRemoteDescription({ type: 'offer', sdp });
     this.remoteSet = true;
-    if (!this.trackAdded) {
+    const first = !this.trackAdded;
+    if (first) {
       // addTrack reuses the console's recvonly video transceiver.
       this.pc.addTrack(this.track);
       this.trackAdded = true;
@@ -180,7 +184,12 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
     const answer = await this.pc.createAnswer();
     await this.pc.setLocalDescription(answer);
     this.o.signal({ kind: 'answer', sdp: answer.sdp });
+    this.log.debug('answer sent');
     await this.flushCandidates();
+    // Capture starts now, not once ICE is up: opening the capture, the first conversion and the
+    // encoder's set-up (libwebrtc creates it on the first frame) overlap ICE and DTLS. Until the
+    // link is up libwebrtc holds the newest frame and encodes it, as a key frame, the moment it is.
+    if (first && !this.closed) this.startVideo();
   }
 
   /** The console's answer, only ever to our own ICE-restart offer. */
@@ -237,7 +246,6 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
       }
       if (!this.connectedOnce) {
         this.connectedOnce = true;
-        this.startVideo();
         this.log.info('WebRTC connected');
         this.emit('connected');
       }
@@ -282,6 +290,9 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
       this.fps,
       (frame, dirty) => {
         if (this.closed) return;
+        if (this.counters.framesSent === 0) {
+          this.log.debug('first frame to the encoder');
+        }
         this.source.onFrame(this.converter.convert(frame, dirty));
         this.counters.framesSent++;
         this.sendCursor(frame.cursor);
@@ -361,10 +372,13 @@ const signalHandlers: {
   'end-of-candidates': async () => {},
 };
 
-export const createWebRtcTransport: WebRtcFactory = (session, ctx) =>
-  new WebRtcTransport(session, {
-    iceServers: ctx.iceServers,
-    iceTransportPolicy: ctx.iceTransportPolicy,
-    signal: ctx.signal,
-    capture: ctx.capture,
-  });
+export const createWebRtcTransport: WebRtcFactory = Object.assign(
+  (...[session, ctx]: Parameters<WebRtcFactory>) =>
+    new WebRtcTransport(session, {
+      iceServers: ctx.iceServers,
+      iceTransportPolicy: ctx.iceTransportPolicy,
+      signal: ctx.signal,
+      capture: ctx.capture,
+    }),
+  { prepare: holdWebRtcWarm },
+);
