@@ -188,7 +188,7 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
     await this.flushCandidates();
     // Capture starts now, not once ICE is up: opening the capture, the first conversion and the
     // encoder's set-up (libwebrtc creates it on the first frame) overlap ICE and DTLS. Until the
-    // link is up libwebrtc holds the newest frame and encodes it, as a key frame, the moment it is.
+    // link is up libwebrtc holds that frame and encodes it, as a key frame, the moment it is.
     if (first && !this.closed) this.startVideo();
   }
 
@@ -246,6 +246,9 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
       }
       if (!this.connectedOnce) {
         this.connectedOnce = true;
+        // Frames were skipped while connecting: the next one goes whole (the converter's fallback
+        // path converts only what changed).
+        this.sub?.requestFull();
         this.log.info('WebRTC connected');
         this.emit('connected');
       }
@@ -290,9 +293,10 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
       this.fps,
       (frame, dirty) => {
         if (this.closed) return;
-        if (this.counters.framesSent === 0) {
-          this.log.debug('first frame to the encoder');
-        }
+        // Until the link is up one frame is all libwebrtc can use (it keeps the newest and encodes it
+        // once connected): converting 30 a second meanwhile would only take CPU from ICE and DTLS.
+        if (!this.connectedOnce && this.counters.framesSent > 0) return;
+        if (this.counters.framesSent === 0) this.log.debug('first frame to the encoder');
         this.source.onFrame(this.converter.convert(frame, dirty));
         this.counters.framesSent++;
         this.sendCursor(frame.cursor);
