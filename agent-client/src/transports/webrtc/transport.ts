@@ -122,14 +122,14 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
   switchUserSession(id: string): void {
     this.userSession = id;
     this.monitor = '';
-    if (this.trackAdded) this.startVideo();
+    if (this.connectedOnce) this.startVideo();
     this.sendMonitors();
   }
 
   /** The video track takes the monitor's size from its next frame. */
   selectMonitor(id: string): void {
     this.monitor = id;
-    if (this.trackAdded) this.startVideo();
+    if (this.connectedOnce) this.startVideo();
     this.sendMonitors();
   }
 
@@ -175,8 +175,7 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
     this.log.debug('offer applied');
     await this.pc.setRemoteDescription({ type: 'offer', sdp });
     this.remoteSet = true;
-    const first = !this.trackAdded;
-    if (first) {
+    if (!this.trackAdded) {
       // addTrack reuses the console's recvonly video transceiver.
       this.pc.addTrack(this.track);
       this.trackAdded = true;
@@ -186,10 +185,6 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
     this.o.signal({ kind: 'answer', sdp: answer.sdp });
     this.log.debug('answer sent');
     await this.flushCandidates();
-    // Capture starts now, not once ICE is up: opening the capture, the first conversion and the
-    // encoder's set-up (libwebrtc creates it on the first frame) overlap ICE and DTLS. Until the
-    // link is up libwebrtc holds that frame and encodes it, as a key frame, the moment it is.
-    if (first && !this.closed) this.startVideo();
   }
 
   /** The console's answer, only ever to our own ICE-restart offer. */
@@ -246,9 +241,10 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
       }
       if (!this.connectedOnce) {
         this.connectedOnce = true;
-        // Frames were skipped while connecting: the next one goes whole (the converter's fallback
-        // path converts only what changed).
-        this.sub?.requestFull();
+        // Capture starts here, not at the answer: starting it at the answer (tried, console bench
+        // --timeline) held up the answer and the agent's candidates by ~100 ms on a loaded host and
+        // made ICE ~100 ms later, more than the ~10–20 ms it would take off after connecting.
+        this.startVideo();
         this.log.info('WebRTC connected');
         this.emit('connected');
       }
@@ -293,9 +289,6 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
       this.fps,
       (frame, dirty) => {
         if (this.closed) return;
-        // Until the link is up one frame is all libwebrtc can use (it keeps the newest and encodes it
-        // once connected): converting 30 a second meanwhile would only take CPU from ICE and DTLS.
-        if (!this.connectedOnce && this.counters.framesSent > 0) return;
         if (this.counters.framesSent === 0) this.log.debug('first frame to the encoder');
         this.source.onFrame(this.converter.convert(frame, dirty));
         this.counters.framesSent++;
