@@ -55,7 +55,10 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'run':
       await runAgent(configPath);
-      return 0;
+      // Everything is closed by now. wrtc's native teardown at a natural exit can crash (SIGSEGV)
+      // once a peer connection was ever made, which the agent does at start (it keeps WebRTC warm):
+      // exit explicitly, as the benchmarks do.
+      process.exit(0);
     case 'status': {
       if (!existsSync(configPath)) return fail(`not enrolled (no ${configPath})`);
       const s = readStatus(statusPathFor(configPath));
