@@ -55,6 +55,7 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'run':
+      // finish() below exits without Node's teardown: the agent keeps WebRTC warm from its start.
       await runAgent(configPath);
       return 0;
     case 'status': {

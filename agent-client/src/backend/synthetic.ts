@@ -44,6 +44,9 @@ export class SyntheticBackend implements DesktopBackend {
 
   constructor(readonly opts: SyntheticOptions) {
     this.sessions = opts.sessions ?? DEFAULT_SESSIONS;
+    // The active desktop is drawn now, as a real one exists before anyone captures it.
+    const active = Math.max(0, this.sessions.findIndex((s) => s.active));
+    background(opts.width, opts.height, active);
   }
 
   openCapture(userSessionId: string, monitorId = ''): CaptureSource {
@@ -166,15 +169,7 @@ class SyntheticCapture implements CaptureSource {
     private readonly cursor: () => CursorState,
   ) {
     this.stride = width * 4;
-    this.background = Buffer.alloc(this.stride * height);
-    for (let y = 0; y < height; y++) {
-      for (let x = 0; x < width; x++) {
-        const o = y * this.stride + x * 4;
-        this.background[o] = (x * 255) / width; // B
-        this.background[o + 1] = (y * 255) / height; // G
-        this.background[o + 2] = (tint * 97 + ((x ^ y) & 0x3f)) & 0xff; // R: texture, differs per session
-      }
-    }
+    this.background = background(width, height, tint);
     this.data = Buffer.from(this.background);
     this.box = Math.max(16, Math.floor(Math.min(width, height) / 6));
   }
@@ -228,6 +223,32 @@ class SyntheticCapture implements CaptureSource {
   close(): void {
     this.onClose();
   }
+}
+
+/**
+ * The still gradient, drawn once per size and session and then shared (read-only): drawing it per
+ * pixel in JS costs 25–190 ms at 1280×720, which opening a real capture does not (X11: a shared
+ * memory segment, ~1 ms), and which would stall the agent's event loop, and a relay running in the
+ * same process (tests, benchmarks), at every session start.
+ */
+const backgrounds = new Map<string, Buffer>();
+function background(width: number, height: number, tint: number): Buffer {
+  const key = `${width}x${height}/${tint}`;
+  const cached = backgrounds.get(key);
+  if (cached) return cached;
+  const stride = width * 4;
+  const b = Buffer.alloc(stride * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const o = y * stride + x * 4;
+      b[o] = (x * 255) / width; // B
+      b[o + 1] = (y * 255) / height; // G
+      b[o + 2] = (tint * 97 + ((x ^ y) & 0x3f)) & 0xff; // R: texture, differs per session
+    }
+  }
+  if (backgrounds.size >= 8) backgrounds.clear();
+  backgrounds.set(key, b);
+  return b;
 }
 
 /** A triangle wave in [0, 1]: the box bounces between the edges. */

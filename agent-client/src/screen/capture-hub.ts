@@ -131,7 +131,10 @@ export class CaptureHub {
   private tick(key: string, s: Shared) {
     s.timer = undefined;
     if (this.shared.get(key) !== s) return;
+    const t0 = performance.now();
     this.grab(s);
+    // Timed for the console benchmark's click-to-photon breakdown (grab, conversion, into the encoder).
+    if (s.hinted) this.log.debug({ ms: +(performance.now() - t0).toFixed(2) }, 'input-hinted grab delivered');
     s.hinted = false;
     const period = 1000 / this.maxFps(s);
     // Fixed-rate schedule that does not drift, but never tries to catch up a backlog.

@@ -16,7 +16,7 @@ import { TicketVerifier } from './tickets';
 export const AGENT_VERSION = '0.1.0';
 
 /** Builds the WebRTC transport of an accepted internet session when the console's offer arrives. */
-export type WebRtcFactory = (
+export type WebRtcFactory = ((
   session: AgentSession,
   ctx: {
     iceServers: Extract<ServerAgentMessage, { type: 'session.request' }>['iceServers'];
@@ -25,7 +25,13 @@ export type WebRtcFactory = (
     signal: (payload: Extract<ServerAgentMessage, { type: 'signal' }>['payload']) => void;
     capture: CaptureHub;
   },
-) => SessionTransport & { handleSignal(p: Extract<ServerAgentMessage, { type: 'signal' }>['payload']): void };
+) => SessionTransport & { handleSignal(p: Extract<ServerAgentMessage, { type: 'signal' }>['payload']): void }) & {
+  /**
+   * Called once at start when present: readies what every session needs (the WebRTC stack) so the
+   * first connect does not pay for it; returns the release, called at stop.
+   */
+  prepare?: (log: Logger) => () => void;
+};
 
 export interface AgentOptions {
   webrtc?: WebRtcFactory;
@@ -63,6 +69,7 @@ export class Agent {
   private factsTimer: NodeJS.Timeout | undefined;
   private lanPorts: AgentStatus['lanPorts'];
   private stopped = false;
+  private releaseWebRtc: (() => void) | undefined;
 
   constructor(
     readonly cfg: AgentConfig,
@@ -95,6 +102,7 @@ export class Agent {
   }
 
   async start(): Promise<void> {
+    this.releaseWebRtc = this.opts.webrtc?.prepare?.(this.log.child({ module: 'webrtc' }));
     if (this.opts.lan) this.lanPorts = await this.opts.lan.start(this);
     this.signalling.start();
     this.factsTimer = setInterval(() => void this.reportChanges(), this.cfg.factsIntervalSeconds * 1000);
@@ -111,6 +119,7 @@ export class Agent {
     await this.opts.lan?.close();
     await this.signalling.stop();
     this.capture.closeAll();
+    this.releaseWebRtc?.();
   }
 
   status(): AgentStatus {
@@ -254,6 +263,7 @@ export class Agent {
 
   private async onSessionRequest(m: Extract<ServerAgentMessage, { type: 'session.request' }>) {
     const log = this.log.child({ sessionId: m.sessionId });
+    log.debug('session request');
     if (this.sessions.has(m.sessionId) || this.pendingConsent.has(m.sessionId)) {
       log.warn('duplicate session request ignored');
       return;
@@ -310,6 +320,7 @@ export class Agent {
         s.log.error('no WebRTC transport in this build; ending the session');
         return this.endSession(sessionId, 'webrtc unavailable', true);
       }
+      s.log.debug('creating the WebRTC transport');
       try {
         t = this.opts.webrtc(s, {
           iceServers: this.iceServers.get(sessionId) ?? [],
@@ -321,6 +332,7 @@ export class Agent {
         s.log.error({ err }, 'could not create the WebRTC transport');
         return this.endSession(sessionId, 'webrtc failed', true);
       }
+      s.log.debug('WebRTC transport created');
       this.rtc.set(sessionId, t);
       s.transport = t;
       t.on('closed', (reason) => this.endSession(sessionId, reason, true));

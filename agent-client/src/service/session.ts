@@ -131,7 +131,10 @@ const desktopHandlers: { [K in DesktopFrameType]: DesktopHandler<FrameOf<K>> } =
     if (s.refuseInView('pointer', reply)) return;
     // The console points into the picture it shows: a selected monitor starts at its origin.
     s.desktop.injectInput(s.info.userSession, { ...f, x: f.x + s.origin.x, y: f.y + s.origin.y });
-    if (f.buttons !== s.buttons || f.wheelX || f.wheelY) s.inputHint(s.info.userSession);
+    if (f.buttons !== s.buttons || f.wheelX || f.wheelY) {
+      s.log.debug({ buttons: f.buttons }, 'click injected');
+      s.inputHint(s.info.userSession);
+    }
     s.buttons = f.buttons;
   },
   key: (s, f, reply) => {

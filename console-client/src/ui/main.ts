@@ -101,11 +101,12 @@ function lan(token: string) {
   const view: SessionView = new SessionView({
     title: 'LAN session',
     mode: 'control',
-    connect: async (status) => {
+    connect: async (status, attach) => {
       if (used) throw new Error('This LAN link was used once; run rc-console connect --lan again to reconnect.');
       used = true;
       status('Connecting to the device on the LAN…');
       const t = new LanTransport(token);
+      attach(t.surface);
       try {
         const ready = await t.ready;
         view.setTitle(ready.device.hostname);

@@ -1,7 +1,8 @@
 // The LAN part of the console benchmark: `rc-console`'s local bridge (contract 4, owned by the
 // console-cli branch) in this process, the agent serving LAN on loopback, the browser console's
 // LAN view painting tiles on a canvas. Connect = the bridge URL opened → the first frame painted
-// (page load included; the CLI's ticket request before it is not). Skipped with a note when the
+// (page load included; the ticket request before it is not: the CLI, like this benchmark, asks for
+// the first ticket before it opens the browser). Skipped with a note when the
 // bridge is not on this branch.
 import type { Page } from 'playwright-core';
 import { createLogger } from '../../../agent-client/src/log';
@@ -30,12 +31,21 @@ const ARM_CLICK = `((px, py) => {
   });
 })`;
 
+// In the page: the navigation's steps and the console's marks, ms after the navigation started.
+const LAN_MARKS = `(() => {
+  const n = performance.getEntriesByType('navigation')[0];
+  const nav = n ? [['nav.responseEnd', n.responseEnd], ['nav.domContentLoaded', n.domContentLoadedEventEnd], ['nav.load', n.loadEventEnd]] : [];
+  const marks = performance.getEntriesByType('mark').map((m) => [m.name, m.startTime]);
+  return [...nav, ...marks].filter((e) => e[1] > 0).sort((a, b) => a[1] - b[1]);
+})()`;
+
 export async function benchLan(
   page: Page,
   admin: Api,
   size: { width: number; height: number },
   runs: number,
   clicks: number,
+  opts: { timeline?: boolean } = {},
 ): Promise<{ connect: number[]; clicks: number[] } | string> {
   const cfg = await enrollConfig(
     admin,
@@ -57,22 +67,35 @@ export async function benchLan(
   const connect: number[] = [];
   const photons: number[] = [];
   try {
+    const lanTicket = async () => {
+      const r = await admin.post('/api/v1/sessions', { deviceId: cfg.deviceId, mode: 'control', transport: 'lan' });
+      if (r.status !== 201) throw new Error(`LAN ticket refused: ${r.status}`);
+      return r.body;
+    };
     for (let i = 0; i < runs; i++) {
+      // As `rc-console connect --lan` does: the first ticket is asked for before the browser opens.
+      let first: Awaited<ReturnType<typeof lanTicket>> | undefined = await lanTicket();
       const bridge = new LanBridge({
         distDir: consoleDistDir,
         device: { id: cfg.deviceId, hostname: 'bench-lan' },
         consentMs: 30_000,
         log: createLogger('silent'),
         ticket: async () => {
-          const r = await admin.post('/api/v1/sessions', { deviceId: cfg.deviceId, mode: 'control', transport: 'lan' });
-          if (r.status !== 201) throw new Error(`LAN ticket refused: ${r.status}`);
-          return r.body;
+          const t = first ?? (await lanTicket());
+          first = undefined;
+          return t;
         },
       });
       const { url } = await bridge.listen();
       await page.goto(url);
       await page.locator('section.session[data-state="live"]').waitFor({ timeout: 20_000 });
       connect.push((await page.evaluate("performance.getEntriesByName('rc:live')[0].startTime")) as number);
+      if (opts.timeline) {
+        const marks = (await page.evaluate(LAN_MARKS)) as [string, number][];
+        console.error(
+          `LAN connect ${i + 1}: ${connect.at(-1)?.toFixed(0)} ms\n${marks.map(([k, v]) => `  ${v.toFixed(0).padStart(5)} ms  page   ${k}`).join('\n')}`,
+        );
+      }
       if (i === 0) {
         await new Promise((r) => setTimeout(r, 1000));
         const px = PATCH.x + PATCH.w / 2;

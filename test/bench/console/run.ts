@@ -7,7 +7,8 @@
 //    (ClickBackend) → the new colour is presented in the browser.
 // The agent runs in this process (its backend must repaint on clicks); the relay too.
 //
-//   flock /tmp/rc-bench.lock npm run bench:console -- [--runs 10] [--clicks 30] [--width 1280] [--height 720]
+//   flock /tmp/rc-bench.lock npm run bench:console -- [--runs 10] [--clicks 30] [--width 1280] [--height 720] [--timeline]
+//     [--paths direct,turn-udp,turn-tcp,lan]
 import { loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import type { Page } from 'playwright-core';
@@ -18,6 +19,7 @@ import { Api } from '../../support/http';
 import { ADMIN_PASSWORD, startRelay } from '../../support/relay';
 import { ClickBackend, PATCH } from './click-backend';
 import { benchLan } from './lan';
+import { type ClickTrace, type ConnectTrace, clickPhases, timeline } from './timeline';
 
 const { values } = parseArgs({
   options: {
@@ -25,6 +27,9 @@ const { values } = parseArgs({
     clicks: { type: 'string', default: '30' },
     width: { type: 'string', default: '1280' },
     height: { type: 'string', default: '720' },
+    timeline: { type: 'boolean', default: false },
+    /** Comma-separated subset of direct, turn-udp, turn-tcp, lan. */
+    paths: { type: 'string', default: 'direct,turn-udp,turn-tcp,lan' },
   },
 });
 const RUNS = Number(values.runs);
@@ -50,9 +55,17 @@ const ARM_CONNECT = `(() => {
     const poll = () => {
       const v = document.querySelector('#remote');
       if (!(v instanceof HTMLVideoElement)) return setTimeout(poll, 5);
-      v.requestVideoFrameCallback((now) => {
-        const marks = Object.fromEntries(performance.getEntriesByType('mark').map((m) => [m.name, m.startTime - clickAt]));
-        resolve({ total: now - clickAt, marks });
+      v.requestVideoFrameCallback((now, meta) => {
+        const frame = {};
+        for (const k of ['receiveTime', 'presentationTime', 'expectedDisplayTime']) if (meta[k]) frame[k] = meta[k] - clickAt;
+        if (meta.processingDuration !== undefined) frame.processingDuration = meta.processingDuration;
+        const total = now - clickAt;
+        // The console's own marks for this frame (rc:first-picture) come from its callback, which
+        // runs after this one: read the marks once this frame's callbacks are done.
+        setTimeout(() => {
+          const marks = Object.fromEntries(performance.getEntriesByType('mark').map((m) => [m.name, m.startTime - clickAt]));
+          resolve({ total, marks, clickEpoch: performance.timeOrigin + clickAt, frame });
+        }, 0);
       });
     };
     poll();
@@ -70,8 +83,11 @@ const ARM_CLICK = `((px, py) => {
   window.__rcClick = new Promise((resolve) => {
     let downAt = 0;
     v.addEventListener('pointerdown', (e) => { downAt = e.timeStamp; }, { once: true });
-    const tick = (now) => {
-      if (downAt && Math.abs(sample() - before) > 200) return resolve(now - downAt);
+    const tick = (now, meta) => {
+      if (downAt && Math.abs(sample() - before) > 200) {
+        window.__rcClickTrace = { downEpoch: performance.timeOrigin + downAt, receive: meta.receiveTime ? meta.receiveTime - downAt : -1, decodeMs: (meta.processingDuration ?? 0) * 1000 };
+        return resolve(now - downAt);
+      }
       v.requestVideoFrameCallback(tick);
     };
     v.requestVideoFrameCallback(tick);
@@ -84,12 +100,12 @@ async function connectOnce(page: Page, base: string, host: string, route: 'auto'
   await page.locator('#device-count').waitFor();
   await page.evaluate(ARM_CONNECT);
   await connect(page, host, 'control', route);
-  const r = (await page.evaluate('window.__rcConnect')) as { total: number; marks: Record<string, number> };
+  const r = (await page.evaluate('window.__rcConnect')) as ConnectTrace & { total: number };
   await waitLive(page);
   return r;
 }
 
-async function clickOnce(page: Page): Promise<number> {
+async function clickTraced(page: Page): Promise<{ ms: number; trace: ClickTrace | undefined }> {
   const px = PATCH.x + PATCH.w / 2;
   const py = H - 16 - PATCH.h / 2;
   await page.evaluate(`${ARM_CLICK}(${px}, ${py})`);
@@ -97,7 +113,8 @@ async function clickOnce(page: Page): Promise<number> {
   await page.mouse.move(p.x, p.y);
   await page.mouse.down();
   await page.mouse.up();
-  return (await page.evaluate('window.__rcClick')) as number;
+  const ms = (await page.evaluate('window.__rcClick')) as number;
+  return { ms, trace: ms >= 0 ? ((await page.evaluate('window.__rcClickTrace')) as ClickTrace) : undefined };
 }
 
 async function main() {
@@ -118,11 +135,14 @@ async function main() {
   const page = await browser.context.newPage();
   await login(page, relay.base);
   const rows: string[] = [];
-  const cases = [
-    ['direct', 'bench-direct', 'auto'],
-    ['TURN UDP (relay only)', 'bench-turn', 'relay'],
-    ['TURN TCP (relay only)', 'bench-turn', 'relay-tcp'],
-  ] as const;
+  const paths = new Set(values.paths.split(','));
+  const cases = (
+    [
+      ['direct', 'bench-direct', 'auto', 'direct'],
+      ['TURN UDP (relay only)', 'bench-turn', 'relay', 'turn-udp'],
+      ['TURN TCP (relay only)', 'bench-turn', 'relay-tcp', 'turn-tcp'],
+    ] as const
+  ).filter((c) => paths.has(c[3]));
   try {
     for (const [name, host, route] of cases) {
       const totals: number[] = [];
@@ -131,15 +151,30 @@ async function main() {
       for (let i = 0; i < RUNS; i++) {
         const r = await connectOnce(page, relay.base, host, route);
         totals.push(r.total);
+        if (values.timeline) {
+          const agent = agents[host === 'bench-direct' ? 0 : 1]!;
+          console.error(`${name} connect ${i + 1}: ${r.total.toFixed(0)} ms\n${timeline(r, agent.logs()).join('\n')}`);
+        }
         for (const [k, v] of Object.entries(r.marks)) {
           phases[k] = [...(phases[k] ?? []), v];
         }
         if (i === 0) {
           await new Promise((res) => setTimeout(res, 1000)); // let the encoder settle once
+          const breakdown: Record<string, number[]> = {};
           for (let c = 0; c < CLICKS; c++) {
-            const ms = await clickOnce(page);
+            const { ms, trace } = await clickTraced(page);
             if (ms >= 0) clicks.push(ms);
+            if (values.timeline && trace) {
+              const agent = agents[host === 'bench-direct' ? 0 : 1]!;
+              for (const [k, v] of Object.entries(clickPhases(trace, ms, agent.logs()))) {
+                breakdown[k] = [...(breakdown[k] ?? []), v];
+              }
+            }
             await new Promise((res) => setTimeout(res, 100));
+          }
+          if (values.timeline) {
+            const text = Object.entries(breakdown).map(([k, v]) => `${k} ${pct(v, 50).toFixed(1)}`);
+            console.error(`${name} click-to-photon, p50 ms of each step: ${text.join(' · ')}`);
           }
         }
         await page.locator('#disconnect').click();
@@ -152,7 +187,9 @@ async function main() {
       console.error(`${name}: connect samples in order (ms): ${totals.map((t) => t.toFixed(0)).join(' ')}`);
       console.log(rows.at(-1));
     }
-    const lan = await benchLan(page, admin, { width: W, height: H }, RUNS, CLICKS);
+    const lan = paths.has('lan')
+      ? await benchLan(page, admin, { width: W, height: H }, RUNS, CLICKS, { timeline: values.timeline })
+      : 'not asked for';
     if (typeof lan === 'string') rows.push(`| LAN via the bridge | not measured: ${lan} | | |`);
     else
       rows.push(

@@ -16,6 +16,7 @@ import type { SessionTransport, TransportEvents, TransportStats } from '../types
 import { DEFAULT_QUALITY, maxBitrateFor, withVideoBandwidth } from './bitrate';
 import { ChannelSender } from './channel-sender';
 import { I420Converter } from './i420';
+import { holdWebRtcWarm } from './warm';
 import { type WrtcDataChannel, type WrtcPeerConnection, wrtc } from './wrtc';
 
 export const CHANNELS = ['input', 'clipboard', 'control'] as const;
@@ -105,6 +106,7 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
     this.pc.oniceconnectionstatechange = () => this.onIceState(this.pc.iceConnectionState);
     // The console closed its peer connection (DTLS close): nothing to restart.
     this.pc.onconnectionstatechange = () => {
+      this.log.debug({ state: this.pc.connectionState }, 'connection state');
       if (this.pc.connectionState === 'closed' && !this.closed) this.close('console closed the peer connection');
     };
     this.pc.ondatachannel = (ev) => this.onChannel(ev.channel);
@@ -174,6 +176,7 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
 
   /** The console's offer (first, or a renegotiation): answer it, with the screen track on first. */
   async onOffer(sdp: string) {
+    this.log.debug('offer applied');
     await this.pc.setRemoteDescription({ type: 'offer', sdp: this.capped(sdp) });
     this.remoteSet = true;
     if (!this.trackAdded) {
@@ -184,6 +187,7 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
     const answer = await this.pc.createAnswer();
     await this.pc.setLocalDescription(answer);
     this.o.signal({ kind: 'answer', sdp: answer.sdp });
+    this.log.debug('answer sent');
     await this.flushCandidates();
   }
 
@@ -268,6 +272,9 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
       }
       if (!this.connectedOnce) {
         this.connectedOnce = true;
+        // Capture starts here, not at the answer: starting it at the answer (tried, console bench
+        // --timeline) held up the answer and the agent's candidates by ~100 ms on a loaded host and
+        // made ICE ~100 ms later, more than the ~10–20 ms it would take off after connecting.
         this.startVideo();
         this.log.info('WebRTC connected');
         this.emit('connected');
@@ -313,6 +320,7 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
       this.fps,
       (frame, dirty) => {
         if (this.closed) return;
+        if (this.counters.framesSent === 0) this.log.debug('first frame to the encoder');
         this.source.onFrame(this.converter.convert(frame, dirty));
         this.counters.framesSent++;
         this.sendCursor(frame.cursor);
@@ -393,10 +401,13 @@ const signalHandlers: {
   'end-of-candidates': async () => {},
 };
 
-export const createWebRtcTransport: WebRtcFactory = (session, ctx) =>
-  new WebRtcTransport(session, {
-    iceServers: ctx.iceServers,
-    iceTransportPolicy: ctx.iceTransportPolicy,
-    signal: ctx.signal,
-    capture: ctx.capture,
-  });
+export const createWebRtcTransport: WebRtcFactory = Object.assign(
+  (...[session, ctx]: Parameters<WebRtcFactory>) =>
+    new WebRtcTransport(session, {
+      iceServers: ctx.iceServers,
+      iceTransportPolicy: ctx.iceTransportPolicy,
+      signal: ctx.signal,
+      capture: ctx.capture,
+    }),
+  { prepare: holdWebRtcWarm },
+);

@@ -1,7 +1,8 @@
 // Opening an internet-mode session: ask the relay (POST /api/v1/sessions), attach it to the
 // signalling socket, wait for the device user's answer while the peer connection gathers, then let
 // WebRTC connect. Every refusal becomes a sentence the operator can act on. Performance marks
-// (rc:connect, rc:session-created, rc:accepted, rc:ice-connected, rc:first-picture) time the phases.
+// (rc:connect, rc:session-created, rc:accepted, rc:offer-sent, rc:answer, rc:track, rc:ice-connected,
+// rc:dtls-connected, rc:first-picture) time the phases.
 import type { Api } from '../api';
 import { ApiError } from '../api';
 import type { ConsoleSocket } from '../signalling';
@@ -40,7 +41,7 @@ function refusal(state: string, reason: string | undefined): string {
 const MEDIA_TIMEOUT_MS = 20_000;
 
 export interface InternetSession {
-  connect: (status: (text: string) => void) => Promise<RemoteTransport>;
+  connect: (status: (text: string) => void, attach?: (surface: HTMLVideoElement) => void) => Promise<RemoteTransport>;
   end: () => void;
 }
 
@@ -56,7 +57,10 @@ export function internetSession(
     if (current) socket.send({ type: 'session.end', sessionId: current, reason: 'closed by the operator' });
     current = null;
   };
-  const connect = async (status: (text: string) => void): Promise<RemoteTransport> => {
+  const connect = async (
+    status: (text: string) => void,
+    attach?: (surface: HTMLVideoElement) => void,
+  ): Promise<RemoteTransport> => {
     end();
     performance.mark('rc:connect');
     status('Asking the relay…');
@@ -72,6 +76,7 @@ export function internetSession(
     const sessionId = reply.sessionId;
     current = sessionId;
     const rtc = new RtcTransport(socket, sessionId, iceConfig(reply.iceServers ?? [], route));
+    attach?.(rtc.surface);
     try {
       await waitAccepted(socket, sessionId, status);
       performance.mark('rc:accepted');

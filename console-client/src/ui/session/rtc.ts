@@ -60,6 +60,7 @@ export class RtcTransport implements RemoteTransport {
     this.channels.control.onopen = () => this.events.emit('open');
     this.pc.addTransceiver('video', { direction: 'recvonly' });
     this.pc.ontrack = (ev) => {
+      performance.mark('rc:track');
       // Remote control wants the newest frame now, not smooth playback: no extra jitter buffer.
       if ('jitterBufferTarget' in ev.receiver) ev.receiver.jitterBufferTarget = 0;
       this.surface.srcObject = ev.streams[0] ?? new MediaStream([ev.track]);
@@ -78,6 +79,9 @@ export class RtcTransport implements RemoteTransport {
       else this.pendingCandidates.push(payload);
     };
     this.pc.oniceconnectionstatechange = () => this.onIceState();
+    this.pc.onconnectionstatechange = () => {
+      if (this.pc.connectionState === 'connected') performance.mark('rc:dtls-connected');
+    };
     this.offSocket = socket.on((m) => {
       if (m.type === 'signal' && m.sessionId === sessionId) {
         const p = m.payload;
@@ -98,6 +102,7 @@ export class RtcTransport implements RemoteTransport {
     this.accepted = true;
     const sdp = this.pc.localDescription?.sdp ?? '';
     this.signal({ kind: 'offer', sdp });
+    performance.mark('rc:offer-sent');
     for (const c of this.pendingCandidates.splice(0)) this.signal(c);
   }
 
@@ -140,8 +145,10 @@ export class RtcTransport implements RemoteTransport {
 
   private async apply(p: SignalPayload) {
     if (this.closed) return;
-    if (p.kind === 'answer') await this.pc.setRemoteDescription({ type: 'answer', sdp: p.sdp });
-    else if (p.kind === 'candidate') {
+    if (p.kind === 'answer') {
+      performance.mark('rc:answer');
+      await this.pc.setRemoteDescription({ type: 'answer', sdp: p.sdp });
+    } else if (p.kind === 'candidate') {
       await this.pc.addIceCandidate({
         candidate: p.candidate,
         sdpMid: p.sdpMid ?? null,

@@ -10,8 +10,16 @@ import type { Channel, RemoteTransport } from './transport';
 export interface SessionSpec {
   title: string;
   mode: 'view' | 'control';
-  /** Opens the link; reports progress through `status`. Rejects with a message for the operator. */
-  connect: (status: (text: string) => void) => Promise<RemoteTransport>;
+  /**
+   * Opens the link; reports progress through `status` and hands over the picture's element through
+   * `attach` as soon as it exists, so the first frame is presented in place (under the progress
+   * message) rather than decoded off-page and shown a frame later. Rejects with a message for the
+   * operator.
+   */
+  connect: (
+    status: (text: string) => void,
+    attach: (surface: RemoteTransport['surface']) => void,
+  ) => Promise<RemoteTransport>;
   /** Ends the session on the relay side too (internet mode). */
   end?: () => void;
   back: () => void;
@@ -163,18 +171,19 @@ export class SessionView {
     this.show('Connecting…');
     let t: RemoteTransport;
     try {
-      t = await this.spec.connect((text) => this.show(text));
+      t = await this.spec.connect(
+        (text) => this.show(text),
+        (surface) => this.attach(surface),
+      );
     } catch (err) {
+      fill(this.stage);
       this.show((err as Error).message, true);
       return;
     }
     if (this.disposed) return t.close();
     this.transport = t;
     const surface = t.surface;
-    surface.id = 'remote';
-    surface.tabIndex = 0;
-    surface.setAttribute('aria-label', 'Remote screen; keys typed here go to the device');
-    fill(this.stage, surface);
+    this.attach(surface);
     this.layout();
     this.input = new InputCapture(
       surface,
@@ -193,6 +202,15 @@ export class SessionView {
       this.show(`Connection lost: ${reason}.`, true);
     });
     this.statsTimer = window.setInterval(() => void this.updateBadge(), 1000);
+  }
+
+  /** Puts the picture's element on the stage (once); the message covers it until the first picture. */
+  private attach(surface: RemoteTransport['surface']) {
+    if (this.disposed || surface.parentElement === this.stage) return;
+    surface.id = 'remote';
+    surface.tabIndex = 0;
+    surface.setAttribute('aria-label', 'Remote screen; keys typed here go to the device');
+    fill(this.stage, surface);
   }
 
   private onPicture(width: number, height: number) {
