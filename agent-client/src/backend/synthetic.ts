@@ -45,7 +45,10 @@ export class SyntheticBackend implements DesktopBackend {
   constructor(readonly opts: SyntheticOptions) {
     this.sessions = opts.sessions ?? DEFAULT_SESSIONS;
     // The active desktop is drawn now, as a real one exists before anyone captures it.
-    const active = Math.max(0, this.sessions.findIndex((s) => s.active));
+    const active = Math.max(
+      0,
+      this.sessions.findIndex((s) => s.active),
+    );
     background(opts.width, opts.height, active);
   }
 
