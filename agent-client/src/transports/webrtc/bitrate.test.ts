@@ -1,17 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_QUALITY, maxBitrateFor, withVideoBandwidth } from './bitrate';
+import { DEFAULT_QUALITY, videoCapKbps, withVideoBandwidth } from './bitrate';
 
-describe('maxBitrateFor', () => {
-  it('maps the console presets to caps that double every 20 points', () => {
-    expect(maxBitrateFor(40)).toBe(1_000_000);
-    expect(maxBitrateFor(60)).toBe(2_000_000);
-    expect(maxBitrateFor(100)).toBe(8_000_000);
-    expect(maxBitrateFor(DEFAULT_QUALITY)).toBeGreaterThan(2_500_000);
+describe('videoCapKbps', () => {
+  it('caps Low, leaves Medium to libwebrtc, raises the ceiling for High', () => {
+    expect(videoCapKbps(40)).toBe(1000);
+    expect(videoCapKbps(1)).toBe(259);
+    expect(videoCapKbps(DEFAULT_QUALITY)).toBeUndefined();
+    expect(videoCapKbps(50)).toBeUndefined();
+    expect(videoCapKbps(90)).toBe(20_000);
   });
   it('clamps out-of-range and non-numbers', () => {
-    expect(maxBitrateFor(0)).toBe(maxBitrateFor(1));
-    expect(maxBitrateFor(500)).toBe(maxBitrateFor(100));
-    expect(maxBitrateFor(Number.NaN)).toBe(maxBitrateFor(DEFAULT_QUALITY));
+    expect(videoCapKbps(0)).toBe(videoCapKbps(1));
+    expect(videoCapKbps(500)).toBe(videoCapKbps(100));
+    expect(videoCapKbps(Number.NaN)).toBe(videoCapKbps(DEFAULT_QUALITY));
   });
 });
 
@@ -45,6 +46,11 @@ describe('withVideoBandwidth', () => {
     const out = withVideoBandwidth(noB, 259.4).split('\n');
     expect(out[7]).toBe('b=AS:259');
     expect(out.filter((l) => l.startsWith('b='))).toHaveLength(2);
+  });
+  it('without a cap, removes the video section’s bandwidth line only', () => {
+    const out = withVideoBandwidth(SDP.join('\r\n'), undefined).split('\r\n');
+    expect(out.filter((l) => l.startsWith('b='))).toEqual(['b=AS:30']);
+    expect(out).toHaveLength(SDP.length - 1);
   });
   it('handles a video section that is the last thing in the SDP, and SDP without video', () => {
     expect(withVideoBandwidth('v=0\r\nm=video 9 RTP/AVP 96\r\n', 500)).toBe(

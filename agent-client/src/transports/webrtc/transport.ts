@@ -13,7 +13,7 @@ import type { WebRtcFactory } from '../../service/agent';
 import type { AgentSession } from '../../service/session';
 import { Emitter } from '../../util/emitter';
 import type { SessionTransport, TransportEvents, TransportStats } from '../types';
-import { DEFAULT_QUALITY, maxBitrateFor, withVideoBandwidth } from './bitrate';
+import { DEFAULT_QUALITY, videoCapKbps, withVideoBandwidth } from './bitrate';
 import { ChannelSender } from './channel-sender';
 import { I420Converter } from './i420';
 import { holdWebRtcWarm } from './warm';
@@ -69,7 +69,7 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
   private connectedOnce = false;
   private trackAdded = false;
   private quality = DEFAULT_QUALITY;
-  /** The video cap (kbit/s) in the console's description as last applied. */
+  /** The video cap (kbit/s, undefined for none) in the console's description as last applied. */
   private appliedKbps: number | undefined;
   private cursorSent: { x: number; y: number; visible: boolean; serial: number } | undefined;
   private closed = false;
@@ -202,7 +202,7 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
 
   /** The console's description with the video cap of the current quality, noted as applied. */
   private capped(sdp: string): string {
-    const kbps = Math.round(maxBitrateFor(this.quality) / 1000);
+    const kbps = videoCapKbps(this.quality);
     this.appliedKbps = kbps;
     return withVideoBandwidth(sdp, kbps);
   }
@@ -216,11 +216,11 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
     this.chain = this.chain
       .then(async () => {
         if (this.closed || !this.remoteSet || this.pc.signalingState !== 'stable') return;
-        if (Math.round(maxBitrateFor(this.quality) / 1000) === this.appliedKbps) return;
+        if (videoCapKbps(this.quality) === this.appliedKbps) return;
         const offer = await this.pc.createOffer();
         await this.pc.setLocalDescription(offer);
         this.o.signal({ kind: 'offer', sdp: offer.sdp });
-        this.log.info({ quality: this.quality, kbps: Math.round(maxBitrateFor(this.quality) / 1000) }, 'video cap');
+        this.log.info({ quality: this.quality, kbps: videoCapKbps(this.quality) ?? 'none' }, 'video cap');
       })
       .catch((err) => this.log.warn({ err: (err as Error).message }, 'could not renegotiate the video cap'));
   }
