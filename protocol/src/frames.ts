@@ -20,7 +20,7 @@
 // `ack` grants, so a slow link skips stale frames instead of queueing them.
 
 import Type from 'typebox';
-import { Compile } from 'typebox/compile';
+import { lazyCompile } from './codec';
 import { Monitor, UserSession } from './common';
 import { Invalid, Reader, Truncated, Writer } from './frame-io';
 
@@ -118,8 +118,8 @@ function checkRange(name: string, v: number, min: number, max: number) {
   return v;
 }
 
-const checkSessions = Compile(Type.Array(UserSession, { maxItems: 64 }));
-const checkMonitors = Compile(Type.Array(Monitor, { maxItems: 64 }));
+const checkSessions = lazyCompile(Type.Array(UserSession, { maxItems: 64 }));
+const checkMonitors = lazyCompile(Type.Array(Monitor, { maxItems: 64 }));
 
 /** Rare and small frames carry JSON checked against the schema the signalling `report` uses. */
 function parseJson(r: Reader, what: string): unknown {
@@ -264,7 +264,7 @@ const codecs: { [K in FrameType]: Codec<K> } = {
     encode: (w, f) => w.bytes(Buffer.from(JSON.stringify(f.sessions))),
     decode: (r) => {
       const v = parseJson(r, 'sessions');
-      if (!checkSessions.Check(v)) throw new Invalid('sessions fail their schema');
+      if (!checkSessions().Check(v)) throw new Invalid('sessions fail their schema');
       return { type: 'sessions', sessions: v as UserSession[] };
     },
   },
@@ -284,7 +284,7 @@ const codecs: { [K in FrameType]: Codec<K> } = {
     decode: (r) => {
       const selected = r.str8();
       const v = parseJson(r, 'monitors');
-      if (!checkMonitors.Check(v)) throw new Invalid('monitors fail their schema');
+      if (!checkMonitors().Check(v)) throw new Invalid('monitors fail their schema');
       return { type: 'monitors', monitors: v as Monitor[], selected };
     },
   },
