@@ -92,4 +92,38 @@ describe('TileStreamer', () => {
     expect(tiles.reduce((a, t) => a + t.w * t.h, 0)).toBe(192 * 64);
     streamer.close();
   });
+
+  it('sends a full 1280×720 picture as 6 rectangles (runs of 16 tiles, bands of 4 rows) covering it once', async () => {
+    const { hub, push } = fakeHub();
+    const sent: Frame[] = [];
+    const raw: TileEncoder = { encoding: 'raw', encode: async (px) => px };
+    const streamer = new TileStreamer({
+      capture: hub,
+      userSession: ':0',
+      sink: {
+        send: (b) => {
+          const r = decodeFrame(b);
+          if (r.ok) sent.push(r.frame);
+        },
+        backlogBytes: () => 0,
+      },
+      lossy: { encoding: 'jpeg', encode: async () => Buffer.alloc(1000) }, // small: no raw-strip fallback
+      lossless: raw,
+      log: createLogger('silent'),
+      initialCredits: 1,
+    });
+    streamer.start();
+    push(1280, 720, 0x44);
+    await new Promise((r) => setTimeout(r, 10));
+    const tiles = sent.filter((f): f is Extract<Frame, { type: 'tile' }> => f.type === 'tile');
+    expect(tiles.map((t) => [t.x, t.y, t.w, t.h])).toEqual([
+      [0, 0, 1024, 256],
+      [1024, 0, 256, 256],
+      [0, 256, 1024, 256],
+      [1024, 256, 256, 256],
+      [0, 512, 1024, 208],
+      [1024, 512, 256, 208],
+    ]);
+    streamer.close();
+  });
 });

@@ -11,6 +11,8 @@ import type { CaptureHub, CaptureSubscription } from './capture-hub';
 export const TILE = 64;
 /** 16 tiles = 1024 px: one JPEG call per run pays sharp's fixed cost once, and stays far below the frame limit. */
 const MAX_RUN_TILES = 16;
+/** Rows of tiles stacked into one rectangle: 1024×256 px at most, whose JPEG stays far below the frame limit. */
+const MAX_BAND_ROWS = 4;
 const MAX_TILE_PAYLOAD = MAX_FRAME_BYTES - 64;
 
 export interface StreamSink {
@@ -179,10 +181,17 @@ export class TileStreamer {
       });
   }
 
-  /** Dirty tiles merged into horizontal runs per tile row, at most MAX_RUN_TILES wide. */
+  /**
+   * Dirty tiles merged into horizontal runs per tile row, at most MAX_RUN_TILES wide, and runs of
+   * the same span in consecutive rows stacked into one rectangle of up to MAX_BAND_ROWS rows. A full
+   * 1280×720 picture is 6 JPEGs instead of 24: each one the console decodes has a fixed cost.
+   */
   private dirtyRuns(): Rect[] {
     const out: Rect[] = [];
+    /** Rectangles that end at the current row, by their span: they may grow downwards. */
+    let open = new Map<string, Rect>();
     for (let ty = 0; ty < this.rows; ty++) {
+      const next = new Map<string, Rect>();
       let tx = 0;
       while (tx < this.cols) {
         if (!this.dirty[ty * this.cols + tx]) {
@@ -193,8 +202,18 @@ export class TileStreamer {
         while (tx < this.cols && this.dirty[ty * this.cols + tx] && tx - start < MAX_RUN_TILES) tx++;
         const first = this.tileRect(ty * this.cols + start);
         const last = this.tileRect(ty * this.cols + tx - 1);
-        out.push({ x: first.x, y: first.y, w: last.x + last.w - first.x, h: first.h });
+        const span = `${first.x}:${last.x + last.w}`;
+        const above = open.get(span);
+        if (above && above.h + first.h <= MAX_BAND_ROWS * TILE) {
+          above.h += first.h;
+          next.set(span, above);
+        } else {
+          const r = { x: first.x, y: first.y, w: last.x + last.w - first.x, h: first.h };
+          out.push(r);
+          next.set(span, r);
+        }
       }
+      open = next;
     }
     return out;
   }
