@@ -52,26 +52,32 @@ function gatedEncoder(): TileEncoder & { release(): void } {
   };
 }
 
+/** A streamer on `hub` whose sent frames the test reads back decoded. */
+function streamerOn(hub: CaptureHub, lossy: TileEncoder, lossless: TileEncoder) {
+  const sent: Frame[] = [];
+  const streamer = new TileStreamer({
+    capture: hub,
+    userSession: ':0',
+    sink: {
+      send: (b) => {
+        const r = decodeFrame(b);
+        if (r.ok) sent.push(r.frame);
+      },
+      backlogBytes: () => 0,
+    },
+    lossy,
+    lossless,
+    log: createLogger('silent'),
+    initialCredits: 1,
+  });
+  return { streamer, sent };
+}
+
 describe('TileStreamer', () => {
   it('never sends tiles of the old source after a switch, and keeps its credits exact', async () => {
     const { hub, push } = fakeHub();
     const enc = gatedEncoder();
-    const sent: Frame[] = [];
-    const streamer = new TileStreamer({
-      capture: hub,
-      userSession: ':0',
-      sink: {
-        send: (b) => {
-          const r = decodeFrame(b);
-          if (r.ok) sent.push(r.frame);
-        },
-        backlogBytes: () => 0,
-      },
-      lossy: enc,
-      lossless: enc,
-      log: createLogger('silent'),
-      initialCredits: 1,
-    });
+    const { streamer, sent } = streamerOn(hub, enc, enc);
     streamer.start();
     push(128, 64, 0x11); // :0 — its encode hangs
     streamer.switchSource(':1');
@@ -95,23 +101,11 @@ describe('TileStreamer', () => {
 
   it('sends a full 1280×720 picture as 6 rectangles (runs of 16 tiles, bands of 4 rows) covering it once', async () => {
     const { hub, push } = fakeHub();
-    const sent: Frame[] = [];
-    const raw: TileEncoder = { encoding: 'raw', encode: async (px) => px };
-    const streamer = new TileStreamer({
-      capture: hub,
-      userSession: ':0',
-      sink: {
-        send: (b) => {
-          const r = decodeFrame(b);
-          if (r.ok) sent.push(r.frame);
-        },
-        backlogBytes: () => 0,
-      },
-      lossy: { encoding: 'jpeg', encode: async () => Buffer.alloc(1000) }, // small: no raw-strip fallback
-      lossless: raw,
-      log: createLogger('silent'),
-      initialCredits: 1,
-    });
+    const { streamer, sent } = streamerOn(
+      hub,
+      { encoding: 'jpeg', encode: async () => Buffer.alloc(1000) }, // small: no raw-strip fallback
+      { encoding: 'raw', encode: async (px) => px },
+    );
     streamer.start();
     push(1280, 720, 0x44);
     await new Promise((r) => setTimeout(r, 10));
