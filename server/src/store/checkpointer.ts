@@ -18,15 +18,22 @@ const DEFAULT_AUTOCHECKPOINT_PAGES = 1000;
 const INTERVAL_MS = 5000;
 
 // Runs in the worker (CommonJS eval): its own connection to the same file, a PASSIVE checkpoint per
-// tick, closed on 'close'. A failing checkpoint (SQLITE_BUSY while the relay holds a write
-// transaction) is retried at the next tick.
+// tick, closed on 'close'. SQLITE_BUSY (the relay holds a write transaction) is retried at the next
+// tick; any other error ten ticks in a row ends the worker with it, and the relay falls back.
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.file, { fileMustExist: true });
 db.pragma('busy_timeout = 0');
+let failures = 0;
 const timer = setInterval(() => {
-  try { db.pragma('wal_checkpoint(PASSIVE)'); } catch { /* busy: next tick */ }
+  try {
+    db.pragma('wal_checkpoint(PASSIVE)');
+    failures = 0;
+  } catch (err) {
+    if (err && err.code === 'SQLITE_BUSY') return;
+    if (++failures >= 10) throw err;
+  }
 }, workerData.intervalMs);
 parentPort.on('message', (m) => {
   if (m !== 'close') return;
