@@ -38,6 +38,17 @@ const RESTART_GRACE_MS = 15_000;
  * far too long to look at a frozen picture after a network change.
  */
 const DISCONNECTED_GRACE_MS = 5_000;
+/** The longest one signalling step (set a description, add a candidate, make an offer) may take. */
+const STEP_TIMEOUT_MS = 10_000;
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no result after ${ms} ms`)), ms);
+    timer.unref();
+  });
+  return Promise.race([p, late]).finally(() => clearTimeout(timer));
+}
 
 export interface WebRtcOptions {
   iceServers: { urls: string[]; username?: string | undefined; credential?: string | undefined }[];
@@ -118,9 +129,20 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
 
   /** Signalling from the console, applied strictly in arrival order. */
   handleSignal(p: SignalPayload): void {
-    this.chain = this.chain
-      .then(() => this.apply(p))
-      .catch((err) => this.log.warn({ err: (err as Error).message, kind: p.kind }, 'signal could not be applied'));
+    this.enqueue(() => this.apply(p)).catch((err) =>
+      this.log.warn({ err: (err as Error).message, kind: p.kind }, 'signal could not be applied'),
+    );
+  }
+
+  /**
+   * Runs `step` after the signalling steps before it. A step that hangs (a wrtc promise that never
+   * settles) is given up after STEP_TIMEOUT_MS, so what comes after it, an ICE restart above all,
+   * is not stuck behind it for the rest of the session.
+   */
+  private enqueue(step: () => Promise<void>): Promise<void> {
+    const run = this.chain.then(() => withTimeout(step(), STEP_TIMEOUT_MS));
+    this.chain = run.catch(() => {});
+    return run;
   }
 
   switchUserSession(id: string): void {
@@ -213,16 +235,14 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
    * an offer already out (ICE restart) picks the cap up when its answer comes.
    */
   private renegotiateForQuality() {
-    this.chain = this.chain
-      .then(async () => {
-        if (this.closed || !this.remoteSet || this.pc.signalingState !== 'stable') return;
-        if (videoCapKbps(this.quality) === this.appliedKbps) return;
-        const offer = await this.pc.createOffer();
-        await this.pc.setLocalDescription(offer);
-        this.o.signal({ kind: 'offer', sdp: offer.sdp });
-        this.log.info({ quality: this.quality, kbps: videoCapKbps(this.quality) ?? 'none' }, 'video cap');
-      })
-      .catch((err) => this.log.warn({ err: (err as Error).message }, 'could not renegotiate the video cap'));
+    this.enqueue(async () => {
+      if (this.closed || !this.remoteSet || this.pc.signalingState !== 'stable') return;
+      if (videoCapKbps(this.quality) === this.appliedKbps) return;
+      const offer = await this.pc.createOffer();
+      await this.pc.setLocalDescription(offer);
+      this.o.signal({ kind: 'offer', sdp: offer.sdp });
+      this.log.info({ quality: this.quality, kbps: videoCapKbps(this.quality) ?? 'none' }, 'video cap');
+    }).catch((err) => this.log.warn({ err: (err as Error).message }, 'could not renegotiate the video cap'));
   }
 
   async onCandidate(c: Extract<SignalPayload, { kind: 'candidate' }>) {
@@ -285,13 +305,11 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
       if (this.restarted) return this.close('ICE failed after a restart');
       this.restarted = true;
       this.log.warn({ state: this.pc.iceConnectionState }, 'ICE failed or disconnected too long; restarting');
-      this.chain = this.chain
-        .then(async () => {
-          const offer = await this.pc.createOffer({ iceRestart: true });
-          await this.pc.setLocalDescription(offer);
-          this.o.signal({ kind: 'offer', sdp: offer.sdp });
-        })
-        .catch((err) => this.close(`ICE restart failed: ${(err as Error).message}`));
+      this.enqueue(async () => {
+        const offer = await this.pc.createOffer({ iceRestart: true });
+        await this.pc.setLocalDescription(offer);
+        this.o.signal({ kind: 'offer', sdp: offer.sdp });
+      }).catch((err) => this.close(`ICE restart failed: ${(err as Error).message}`));
       this.restartTimer = setTimeout(
         () => this.close('ICE restart did not reconnect'),
         this.o.restartGraceMs ?? RESTART_GRACE_MS,
