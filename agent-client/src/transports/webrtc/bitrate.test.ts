@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_QUALITY, videoCapKbps, withVideoBandwidth } from './bitrate';
+import { DEFAULT_QUALITY, VideoCap, videoCapKbps, withVideoBandwidth } from './bitrate';
 
 describe('videoCapKbps', () => {
   it('caps Low, leaves Medium to libwebrtc, raises the ceiling for High', () => {
@@ -58,5 +58,17 @@ describe('withVideoBandwidth', () => {
     );
     const dataOnly = 'v=0\r\nm=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\na=mid:0\r\n';
     expect(withVideoBandwidth(dataOnly, 500)).toBe(dataOnly);
+  });
+});
+
+describe('VideoCap', () => {
+  it('is stale once the quality asks for another cap than the one last applied', () => {
+    const cap = new VideoCap();
+    expect(cap.apply('v=0\r\nm=video 9 RTP/AVP 96\r\n')).not.toContain('b=AS'); // Medium: none
+    expect(cap.stale).toBe(false);
+    cap.quality = 40;
+    expect(cap.stale).toBe(true);
+    expect(cap.apply('v=0\r\nm=video 9 RTP/AVP 96\r\n')).toContain('b=AS:1000');
+    expect(cap.stale).toBe(false);
   });
 });

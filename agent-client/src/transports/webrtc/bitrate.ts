@@ -56,3 +56,25 @@ export function withVideoBandwidth(sdp: string, kbps: number | undefined): strin
   if (pending && line) out.splice(out.at(-1) === '' ? out.length - 1 : out.length, 0, line);
   return out.join(eol);
 }
+
+/** The quality a console asked for, and the cap last written into its description. */
+export class VideoCap {
+  quality = DEFAULT_QUALITY;
+  private applied: number | undefined;
+
+  /** The cap (kbit/s) for the current quality; undefined for none. */
+  get kbps(): number | undefined {
+    return videoCapKbps(this.quality);
+  }
+
+  /** Whether the console's description as last applied carries another cap than the quality asks. */
+  get stale(): boolean {
+    return this.kbps !== this.applied;
+  }
+
+  /** The console's description with the current cap, noted as applied. */
+  apply(sdp: string): string {
+    this.applied = this.kbps;
+    return withVideoBandwidth(sdp, this.applied);
+  }
+}

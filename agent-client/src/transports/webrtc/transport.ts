@@ -13,9 +13,10 @@ import type { WebRtcFactory } from '../../service/agent';
 import type { AgentSession } from '../../service/session';
 import { Emitter } from '../../util/emitter';
 import type { SessionTransport, TransportEvents, TransportStats } from '../types';
-import { DEFAULT_QUALITY, videoCapKbps, withVideoBandwidth } from './bitrate';
+import { VideoCap } from './bitrate';
 import { ChannelSender } from './channel-sender';
 import { I420Converter } from './i420';
+import { StepQueue } from './step-queue';
 import { holdWebRtcWarm } from './warm';
 import { type WrtcDataChannel, type WrtcPeerConnection, wrtc } from './wrtc';
 
@@ -38,17 +39,6 @@ const RESTART_GRACE_MS = 15_000;
  * far too long to look at a frozen picture after a network change.
  */
 const DISCONNECTED_GRACE_MS = 5_000;
-/** The longest one signalling step (set a description, add a candidate, make an offer) may take. */
-const STEP_TIMEOUT_MS = 10_000;
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no result after ${ms} ms`)), ms);
-    timer.unref();
-  });
-  return Promise.race([p, late]).finally(() => clearTimeout(timer));
-}
 
 export interface WebRtcOptions {
   iceServers: { urls: string[]; username?: string | undefined; credential?: string | undefined }[];
@@ -71,7 +61,8 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
   private userSession: string;
   private monitor = '';
   private fps: number;
-  private chain: Promise<void> = Promise.resolve();
+  /** Signalling steps, strictly in order (step-queue.ts). */
+  private readonly steps = new StepQueue();
   private remoteSet = false;
   private pendingCandidates: Extract<SignalPayload, { kind: 'candidate' }>[] = [];
   private restarted = false;
@@ -79,9 +70,7 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
   private disconnectedTimer: NodeJS.Timeout | undefined;
   private connectedOnce = false;
   private trackAdded = false;
-  private quality = DEFAULT_QUALITY;
-  /** The video cap (kbit/s, undefined for none) in the console's description as last applied. */
-  private appliedKbps: number | undefined;
+  private readonly cap = new VideoCap();
   private cursorSent: { x: number; y: number; visible: boolean; serial: number } | undefined;
   private closed = false;
   private queue: Promise<unknown> = Promise.resolve();
@@ -129,20 +118,9 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
 
   /** Signalling from the console, applied strictly in arrival order. */
   handleSignal(p: SignalPayload): void {
-    this.enqueue(() => this.apply(p)).catch((err) =>
-      this.log.warn({ err: (err as Error).message, kind: p.kind }, 'signal could not be applied'),
-    );
-  }
-
-  /**
-   * Runs `step` after the signalling steps before it. A step that hangs (a wrtc promise that never
-   * settles) is given up after STEP_TIMEOUT_MS, so what comes after it, an ICE restart above all,
-   * is not stuck behind it for the rest of the session.
-   */
-  private enqueue(step: () => Promise<void>): Promise<void> {
-    const run = this.chain.then(() => withTimeout(step(), STEP_TIMEOUT_MS));
-    this.chain = run.catch(() => {});
-    return run;
+    this.steps
+      .enqueue(() => this.apply(p))
+      .catch((err) => this.log.warn({ err: (err as Error).message, kind: p.kind }, 'signal could not be applied'));
   }
 
   switchUserSession(id: string): void {
@@ -199,7 +177,7 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
   /** The console's offer (first, or a renegotiation): answer it, with the screen track on first. */
   async onOffer(sdp: string) {
     this.log.debug('offer applied');
-    await this.pc.setRemoteDescription({ type: 'offer', sdp: this.capped(sdp) });
+    await this.pc.setRemoteDescription({ type: 'offer', sdp: this.cap.apply(sdp) });
     this.remoteSet = true;
     if (!this.trackAdded) {
       // addTrack reuses the console's recvonly video transceiver.
@@ -216,17 +194,10 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
   /** The console's answer, only ever to our own ICE-restart offer. */
   async onAnswer(sdp: string) {
     if (this.pc.signalingState !== 'have-local-offer') throw new Error('answer without our offer');
-    await this.pc.setRemoteDescription({ type: 'answer', sdp: this.capped(sdp) });
+    await this.pc.setRemoteDescription({ type: 'answer', sdp: this.cap.apply(sdp) });
     await this.flushCandidates();
     // The quality changed while this offer was out: one more round for the newest cap.
     this.renegotiateForQuality();
-  }
-
-  /** The console's description with the video cap of the current quality, noted as applied. */
-  private capped(sdp: string): string {
-    const kbps = videoCapKbps(this.quality);
-    this.appliedKbps = kbps;
-    return withVideoBandwidth(sdp, kbps);
   }
 
   /**
@@ -235,14 +206,16 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
    * an offer already out (ICE restart) picks the cap up when its answer comes.
    */
   private renegotiateForQuality() {
-    this.enqueue(async () => {
-      if (this.closed || !this.remoteSet || this.pc.signalingState !== 'stable') return;
-      if (videoCapKbps(this.quality) === this.appliedKbps) return;
-      const offer = await this.pc.createOffer();
-      await this.pc.setLocalDescription(offer);
-      this.o.signal({ kind: 'offer', sdp: offer.sdp });
-      this.log.info({ quality: this.quality, kbps: videoCapKbps(this.quality) ?? 'none' }, 'video cap');
-    }).catch((err) => this.log.warn({ err: (err as Error).message }, 'could not renegotiate the video cap'));
+    this.steps
+      .enqueue(async () => {
+        if (this.closed || !this.remoteSet || this.pc.signalingState !== 'stable') return;
+        if (!this.cap.stale) return;
+        const offer = await this.pc.createOffer();
+        await this.pc.setLocalDescription(offer);
+        this.o.signal({ kind: 'offer', sdp: offer.sdp });
+        this.log.info({ quality: this.cap.quality, kbps: this.cap.kbps ?? 'none' }, 'video cap');
+      })
+      .catch((err) => this.log.warn({ err: (err as Error).message }, 'could not renegotiate the video cap'));
   }
 
   async onCandidate(c: Extract<SignalPayload, { kind: 'candidate' }>) {
@@ -305,11 +278,13 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
       if (this.restarted) return this.close('ICE failed after a restart');
       this.restarted = true;
       this.log.warn({ state: this.pc.iceConnectionState }, 'ICE failed or disconnected too long; restarting');
-      this.enqueue(async () => {
-        const offer = await this.pc.createOffer({ iceRestart: true });
-        await this.pc.setLocalDescription(offer);
-        this.o.signal({ kind: 'offer', sdp: offer.sdp });
-      }).catch((err) => this.close(`ICE restart failed: ${(err as Error).message}`));
+      this.steps
+        .enqueue(async () => {
+          const offer = await this.pc.createOffer({ iceRestart: true });
+          await this.pc.setLocalDescription(offer);
+          this.o.signal({ kind: 'offer', sdp: offer.sdp });
+        })
+        .catch((err) => this.close(`ICE restart failed: ${(err as Error).message}`));
       this.restartTimer = setTimeout(
         () => this.close('ICE restart did not reconnect'),
         this.o.restartGraceMs ?? RESTART_GRACE_MS,
@@ -394,7 +369,7 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
     if (f.type === 'settings') {
       this.fps = f.fps;
       this.sub?.setFps(f.fps);
-      this.quality = f.quality;
+      this.cap.quality = f.quality;
       this.renegotiateForQuality();
       return;
     }
