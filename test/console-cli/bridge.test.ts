@@ -210,6 +210,37 @@ describe('LanBridge', { timeout: 60_000 }, () => {
     await bridge.close();
   });
 
+  it('opens the session before the page arrives and hands the page what the agent sent meanwhile', async () => {
+    const before = new Set(w.a.agent.sessions.keys());
+    const bridge = new LanBridge({ distDir: tmpdir(), device: device(), log, ticket });
+    const { url } = await bridge.listen();
+    // The session is up at the agent, and its first picture sent, with no page connected yet.
+    await until(() => [...w.a.agent.sessions.keys()].some((id) => !before.has(id)), 10_000, 'agent session');
+    await new Promise((r) => setTimeout(r, 500));
+    const token = new URL(new URL(url).hash.slice(1), 'http://x').searchParams.get('token')!;
+    const page = await Page.open(wsUrl(url, token), new URL(url).origin);
+    if (typeof page === 'number') throw new Error(`upgrade refused: ${page}`);
+    await page.text('bridge.ready');
+    const end = await page.frame('frame.end', (f) => f.seq === 1);
+    expect(page.frames[0]?.type).toBe('screen.info');
+    expect(page.frames.filter((f) => f.type === 'tile' && f.seq === 1).length).toBe(end.tiles);
+    await bridge.close();
+  });
+
+  it('ends the session when no page comes in time', async () => {
+    const before = new Set(w.a.agent.sessions.keys());
+    const bridge = new LanBridge({ distDir: tmpdir(), device: device(), log, ticket, browserWaitMs: 1500 });
+    const ended = new Promise<{ reason: string; error?: { code: string } }>((resolve) => bridge.on('ended', resolve));
+    const { url } = await bridge.listen();
+    await until(() => [...w.a.agent.sessions.keys()].some((id) => !before.has(id)), 10_000, 'agent session');
+    expect((await ended).error?.code).toBe('no_browser');
+    await until(() => [...w.a.agent.sessions.keys()].every((id) => before.has(id)), 5000, 'agent session ended');
+    // A page arriving after that is refused, not handed a dead session.
+    const token = new URL(new URL(url).hash.slice(1), 'http://x').searchParams.get('token')!;
+    expect(await Page.open(wsUrl(url, token), new URL(url).origin)).toBe(410);
+    await bridge.close();
+  });
+
   it('tells the page why when the agent ends the session', async () => {
     const bridge = new LanBridge({ distDir: tmpdir(), device: device(), log, ticket });
     const page = await openPage(bridge);

@@ -7,6 +7,7 @@ import { decodeFrame, encodeFrame, type Frame, type FrameType } from '@rc-relay/
 import type { Logger } from 'pino';
 import type { WebSocket } from 'ws';
 import type { AgentConn } from './agent-link';
+import type { HeldFrame } from './early';
 
 const SESSIONS_PORT_FRAMES = new Set<FrameType>(['sessions.get', 'session.switch']);
 /** Pause the agent side once this much waits for the browser; resume below LOW. */
@@ -46,7 +47,9 @@ export class FrameRouter {
     private readonly onEnd: (reason: string) => void,
   ) {}
 
-  start(): void {
+  /** `held`: what the agent sent before the page arrived; it goes out first, in order. */
+  start(held: HeldFrame[] = []): void {
+    for (const { frame, raw } of held) this.fromAgent(frame, raw);
     for (const conn of [this.screen, this.sessions]) {
       this.offs.push(
         conn.on('frame', (f, raw) => this.fromAgent(f, raw)),
@@ -54,18 +57,18 @@ export class FrameRouter {
           this.stats.badFromAgent++;
           this.log.warn({ message }, 'undecodable frame from the agent dropped');
         }),
-        conn.on('closed', () =>
-          this.end(
-            this.lastAgentError
-              ? `the agent ended the session: ${this.lastAgentError}`
-              : 'the agent closed the session',
-          ),
-        ),
+        conn.on('closed', () => this.end(this.agentClosedReason())),
       );
       conn.socket.on('drain', () => this.maybeResumeBrowser());
     }
     this.ws.on('message', (data, isBinary) => this.fromBrowser(data as Buffer, isBinary));
     this.ws.on('close', (code, reason) => this.end(`the browser closed (${code}${reason.length ? ` ${reason}` : ''})`));
+    // The agent may have ended the session while the page was loading.
+    if (this.screen.isClosed || this.sessions.isClosed) this.end(this.agentClosedReason());
+  }
+
+  private agentClosedReason() {
+    return this.lastAgentError ? `the agent ended the session: ${this.lastAgentError}` : 'the agent closed the session';
   }
 
   private fromAgent(f: Frame, raw: Buffer) {

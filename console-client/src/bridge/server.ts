@@ -1,6 +1,8 @@
 // The local LAN bridge (contract 4): an HTTP server on 127.0.0.1 and a random port that serves the
 // browser console and accepts exactly one WebSocket at /bridge, admitted by a one-time token and
-// the page's own Origin. It then opens the LAN session to the agent and routes frames both ways.
+// the page's own Origin. The LAN session to the agent is opened the moment the bridge listens
+// (early.ts), so it is ready, or the device user is being asked, by the time the page connects;
+// the bridge then routes frames both ways.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,7 +10,8 @@ import type { Duplex } from 'node:stream';
 import { MAX_FRAME_BYTES } from '@rc-relay/protocol';
 import type { Logger } from 'pino';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { type AgentConn, admit, bind, LanError, type LanErrorCode, type LanTicket } from './agent-link';
+import { LanError, type LanErrorCode, type LanTicket } from './agent-link';
+import { type EarlySession, openEarly } from './early';
 import { Emitter } from './emitter';
 import { FrameRouter } from './router';
 import { serveStatic } from './static-files';
@@ -16,14 +19,18 @@ import { serveStatic } from './static-files';
 export interface BridgeOptions {
   distDir: string;
   device: { id: string; hostname: string };
-  /** A fresh LAN ticket; called when the browser connects (the first one may be handed over ready). */
+  /** The LAN ticket; asked for once, when the bridge starts listening. */
   ticket: () => Promise<{ sessionId: string; lan: LanTicket }>;
   /** How long the device user may take to answer the consent request. */
   consentMs?: number;
+  /** How long an open (or refused) session waits for the page before the bridge gives up. */
+  browserWaitMs?: number;
   log: Logger;
 }
 
-export type BridgeErrorCode = LanErrorCode | 'relay';
+export type BridgeErrorCode = LanErrorCode | 'relay' | 'no_browser';
+
+type Setup = { ok: true; session: EarlySession } | { ok: false; code: BridgeErrorCode; message: string };
 
 type BridgeEvents = {
   /** The LAN session is up; the browser has `bridge.ready`. */
@@ -40,7 +47,12 @@ export class LanBridge extends Emitter<BridgeEvents> {
   private port = 0;
   private router: FrameRouter | undefined;
   private closed = false;
-  private readonly conns: AgentConn[] = [];
+  /** The session being opened (or its failure), started by listen(). */
+  private setup: Promise<Setup> | undefined;
+  private session: EarlySession | undefined;
+  /** Aborts the set-up: the page left, the bridge closed, or no page came in time. */
+  private readonly setupAbort = new AbortController();
+  private browserTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly o: BridgeOptions) {
     super((err, event) => o.log.error({ err, event }, 'bridge listener failed'));
@@ -60,7 +72,38 @@ export class LanBridge extends Emitter<BridgeEvents> {
       this.http.listen(0, '127.0.0.1', () => resolve());
     });
     this.port = (this.http.address() as AddressInfo).port;
+    this.setup = this.openSession();
+    const waitMs = this.o.browserWaitMs ?? (this.o.consentMs ?? 90_000) + 60_000;
+    this.browserTimer = setTimeout(() => this.noBrowser(waitMs), waitMs);
+    this.browserTimer.unref();
     return { port: this.port, url: `${this.origin}/#/lan?token=${this.token}` };
+  }
+
+  private async openSession(): Promise<Setup> {
+    let t: { sessionId: string; lan: LanTicket };
+    try {
+      t = await this.o.ticket();
+    } catch (err) {
+      return { ok: false, code: 'relay', message: `the relay refused a LAN ticket: ${(err as Error).message}` };
+    }
+    this.o.log.info({ sessionId: t.sessionId, addresses: t.lan.addresses }, 'connecting to the agent');
+    try {
+      const session = await openEarly(t.lan, this.o.consentMs ?? 90_000, this.setupAbort.signal);
+      this.session = session;
+      return { ok: true, session };
+    } catch (err) {
+      if (err instanceof LanError) return { ok: false, code: err.code, message: err.message };
+      if (this.setupAbort.signal.aborted) return { ok: false, code: 'no_browser', message: 'set-up abandoned' };
+      this.o.log.error({ err }, 'bridge session failed');
+      return { ok: false, code: 'relay', message: 'the bridge failed; see its log' };
+    }
+  }
+
+  private noBrowser(waitMs: number) {
+    if (this.tokenUsed || this.closed) return;
+    const message = `no browser opened the console within ${Math.round(waitMs / 1000)} s`;
+    this.setupAbort.abort();
+    this.end(message, { code: 'no_browser', message });
   }
 
   /** Frame counts and pauses of the running session (undefined before `bridge.ready`). */
@@ -84,6 +127,7 @@ export class LanBridge extends Emitter<BridgeEvents> {
       socket.end(`HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
     if (url.pathname !== '/bridge') return refuse(404, 'path');
+    if (this.closed) return refuse(410, 'the session is over');
     // Same origin only: the page this bridge served, under the name the browser used for it.
     const host = req.headers.host;
     if (!this.hostOk(host) || req.headers.origin !== `http://${host}`) return refuse(403, 'origin');
@@ -98,41 +142,28 @@ export class LanBridge extends Emitter<BridgeEvents> {
   }
 
   private async open(ws: WebSocket) {
-    const log = this.o.log;
+    clearTimeout(this.browserTimer);
     // Anything the browser sends before `bridge.ready` has nowhere to go yet.
     const early = () => ws.close(1008, 'no frames before bridge.ready');
     ws.on('message', early);
-    ws.on('error', (err) => log.debug({ err: err.message }, 'bridge WebSocket error'));
-    const left = new AbortController();
-    ws.once('close', () => left.abort());
-    let t: { sessionId: string; lan: LanTicket };
-    try {
-      t = await this.o.ticket();
-    } catch (err) {
-      return this.fail(ws, 'relay', `the relay refused a LAN ticket: ${(err as Error).message}`);
-    }
-    try {
-      log.info({ sessionId: t.sessionId, addresses: t.lan.addresses }, 'connecting to the agent');
-      const a = await admit(t.lan, this.o.consentMs ?? 90_000, left.signal);
-      const sessions = await bind(t.lan, a, 'sessions');
-      this.conns.push(sessions);
-      // Screen last, and routed without another await: the agent starts streaming at the bind, and a
-      // frame emitted before the router listens would be lost (the page needs the first screen.info).
-      const screen = await bind(t.lan, a, 'screen');
-      this.conns.push(screen);
-      if (left.signal.aborted || this.closed) return this.end('the browser left before the session was ready');
-      ws.off('message', early);
-      ws.send(JSON.stringify({ type: 'bridge.ready', sessionId: a.sessionId, mode: a.mode, device: this.o.device }));
-      this.router = new FrameRouter(ws, screen, sessions, log.child({ sessionId: a.sessionId }), (reason) =>
-        this.end(reason),
-      );
-      this.router.start();
-      this.emit('ready', { sessionId: a.sessionId, mode: a.mode });
-    } catch (err) {
-      if (!(err instanceof LanError)) throw err;
-      if (left.signal.aborted) return this.end('the browser left before the session was ready');
-      this.fail(ws, err.code, err.message);
-    }
+    ws.on('error', (err) => this.o.log.debug({ err: err.message }, 'bridge WebSocket error'));
+    let left = false;
+    // Leaving while the device user is asked withdraws the request on the agent.
+    ws.once('close', () => {
+      left = true;
+      this.setupAbort.abort();
+    });
+    const setup = (await this.setup) as Setup;
+    if (left || this.closed) return this.end('the browser left before the session was ready');
+    if (!setup.ok) return this.fail(ws, setup.code, setup.message);
+    const { admission: a, screen, sessions } = setup.session;
+    ws.off('message', early);
+    ws.send(JSON.stringify({ type: 'bridge.ready', sessionId: a.sessionId, mode: a.mode, device: this.o.device }));
+    this.router = new FrameRouter(ws, screen, sessions, this.o.log.child({ sessionId: a.sessionId }), (reason) =>
+      this.end(reason),
+    );
+    this.router.start(setup.session.release());
+    this.emit('ready', { sessionId: a.sessionId, mode: a.mode });
   }
 
   private fail(ws: WebSocket, code: BridgeErrorCode, message: string) {
@@ -146,7 +177,9 @@ export class LanBridge extends Emitter<BridgeEvents> {
   private end(reason: string, error?: { code: BridgeErrorCode; message: string }) {
     if (this.closed) return;
     this.closed = true;
-    for (const c of this.conns) c.close();
+    clearTimeout(this.browserTimer);
+    this.setupAbort.abort();
+    this.session?.close();
     this.emit('ended', error ? { reason, error } : { reason });
   }
 

@@ -9,10 +9,6 @@ import { consoleDistDir } from '../index';
 import { type Ctx, relayFor } from './commands';
 import { CliError } from './errors';
 import { openBrowser } from './open-browser';
-import type { LanTicket } from './relay-api';
-
-/** A ticket this close to its expiry is not handed to the agent; a fresh one is asked for. */
-const TICKET_MARGIN_MS = 15_000;
 
 export interface ConnectOptions {
   lan?: boolean;
@@ -40,26 +36,16 @@ export async function connect(ctx: Ctx, device: string, o: ConnectOptions): Prom
 
   // Asked now so relay-side refusals (scope, role, no LAN addresses) end the command before a browser opens.
   ctx.progress(`asking the relay for a LAN ${mode} ticket for ${d.hostname}`);
-  let pending: { sessionId: string; lan: LanTicket } | undefined = await api.lanSession(d.id, mode);
-  let expiresAt = Date.parse(pending.lan.expiresAt) || Date.now() + 60_000;
+  const ticket = await api.lanSession(d.id, mode);
+  // The bridge opens the session (TLS, ticket, consent) while the browser starts and loads the page.
   const bridge = new LanBridge({
     distDir: o.distDir ?? consoleDistDir,
     device: { id: d.id, hostname: d.hostname },
     consentMs: ctx.consentMs,
     log: o.log.child({ module: 'bridge', deviceId: d.id }),
-    ticket: async () => {
-      // The browser may take longer to come up than a ticket lives (two minutes).
-      if (!pending || expiresAt - Date.now() < TICKET_MARGIN_MS) {
-        ctx.progress('the first ticket expired; asking the relay for a new one');
-        pending = await api.lanSession(d.id, mode);
-        expiresAt = Date.parse(pending.lan.expiresAt) || Date.now() + 60_000;
-      }
-      const t = pending;
-      pending = undefined;
-      ctx.progress(`browser connected; connecting to ${t.lan.addresses.join(', ')} (consent may be asked)`);
-      return t;
-    },
+    ticket: async () => ticket,
   });
+  ctx.progress(`connecting to ${ticket.lan.addresses.join(', ')} (consent may be asked) while the browser opens`);
   const { url } = await bridge.listen();
   const ended = new Promise<number>((resolve) => {
     bridge.on('ready', ({ sessionId, mode: m }) =>
@@ -98,6 +84,7 @@ function exitFor(code: string): number {
     consent_timeout: 'timeout',
     invalid_ticket: 'denied',
     relay: 'remote',
+    no_browser: 'remote',
   };
   return new CliError(kinds[code] ?? 'remote', code).exitCode;
 }
