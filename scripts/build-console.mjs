@@ -12,7 +12,13 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const ui = join(root, 'console-client', 'src', 'ui');
 const dist = join(root, 'console-client', 'dist');
 const stampFile = join(dist, '.build-stamp');
-const inputs = [ui, join(root, 'protocol', 'src'), fileURLToPath(import.meta.url)];
+const inputs = [
+  ui,
+  join(root, 'protocol', 'src'),
+  fileURLToPath(import.meta.url),
+  join(root, 'scripts', 'aot-validators.ts'),
+  join(root, 'scripts', 'aot-plugin.mjs'),
+];
 
 function files(p) {
   if (!statSync(p).isDirectory()) return [p];
@@ -33,6 +39,7 @@ if (process.argv.includes('--if-changed') && existsSync(stampFile) && readFileSy
 }
 
 const { build } = await import('esbuild');
+const { aotModules, aotPlugin } = await import('./aot-plugin.mjs');
 const started = Date.now();
 // Built beside dist and swapped in at the end, so a relay starting meanwhile never reads half a build.
 const out = `${dist}.tmp-${process.pid}`;
@@ -50,12 +57,17 @@ const result = await build({
   // protocol/ is written for Node; its frame codec uses Buffer, which the browser gets from the
   // `buffer` package (only where it is referenced).
   inject: [join(ui, 'buffer-shim.ts')],
+  plugins: [aotPlugin(await aotModules())],
   tsconfig: join(root, 'console-client', 'tsconfig.ui.json'),
   metafile: true,
   legalComments: 'linked',
   logLevel: 'warning',
 });
 const outputs = Object.entries(result.metafile.outputs);
+const leaked = Object.keys(result.metafile.inputs).filter((p) =>
+  /node_modules\/typebox\/build\/(type|compile)\//.test(p),
+);
+if (leaked.length) throw new Error(`the console bundle pulled in TypeBox's builder or compiler: ${leaked[0]}`);
 const asset = (entry, ext) => {
   const hit = outputs.find(([p, o]) => p.endsWith(ext) && o.entryPoint?.endsWith(entry));
   if (!hit) throw new Error(`no output for ${entry}`);

@@ -19,9 +19,8 @@
 // Screen updates are flow-controlled: the agent sends a frame only while it holds credits, which
 // `ack` grants, so a slow link skips stale frames instead of queueing them.
 
-import Type from 'typebox';
-import { lazyCompile } from './codec';
-import { Monitor, UserSession } from './common';
+import type { Monitor, UserSession } from './common';
+import { isMonitorList, isSessionList } from './frame-checks';
 import { Invalid, Reader, Truncated, Writer } from './frame-io';
 
 /** Largest frame (kind + body). Fits the 256 KiB message size libwebrtc data channels negotiate. */
@@ -117,9 +116,6 @@ function checkRange(name: string, v: number, min: number, max: number) {
   if (!Number.isInteger(v) || v < min || v > max) throw new Invalid(`${name} ${v} outside ${min}..${max}`);
   return v;
 }
-
-const checkSessions = lazyCompile(Type.Array(UserSession, { maxItems: 64 }));
-const checkMonitors = lazyCompile(Type.Array(Monitor, { maxItems: 64 }));
 
 /** Rare and small frames carry JSON checked against the schema the signalling `report` uses. */
 function parseJson(r: Reader, what: string): unknown {
@@ -264,7 +260,7 @@ const codecs: { [K in FrameType]: Codec<K> } = {
     encode: (w, f) => w.bytes(Buffer.from(JSON.stringify(f.sessions))),
     decode: (r) => {
       const v = parseJson(r, 'sessions');
-      if (!checkSessions().Check(v)) throw new Invalid('sessions fail their schema');
+      if (!isSessionList(v)) throw new Invalid('sessions fail their schema');
       return { type: 'sessions', sessions: v as UserSession[] };
     },
   },
@@ -284,7 +280,7 @@ const codecs: { [K in FrameType]: Codec<K> } = {
     decode: (r) => {
       const selected = r.str8();
       const v = parseJson(r, 'monitors');
-      if (!checkMonitors().Check(v)) throw new Invalid('monitors fail their schema');
+      if (!isMonitorList(v)) throw new Invalid('monitors fail their schema');
       return { type: 'monitors', monitors: v as Monitor[], selected };
     },
   },
