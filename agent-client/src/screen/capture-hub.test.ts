@@ -37,8 +37,21 @@ describe('CaptureHub', () => {
     expect(hub.activeCaptures).toBe(0);
   });
 
-  it('grabs soon after input, but never sooner than half a period after the last grab', async () => {
+  it('grabs 2 ms after input, looks once more when nothing changed yet, and keeps input grabs 8 ms apart', async () => {
     const b = backend();
+    // A desktop that stays still until the test says it changed.
+    /** The next this many grabs find nothing changed (an app that has not repainted yet). */
+    let still = 0;
+    let grabs = 0;
+    const real = b.openCapture.bind(b);
+    b.openCapture = (u, m) => {
+      const src = real(u, m);
+      const grab = () => {
+        grabs++;
+        return still-- > 0 ? { ...src.grab(), dirty: [] } : src.grab();
+      };
+      return { ...src, grab, close: () => src.close() };
+    };
     const hub = new CaptureHub(b, createLogger('silent'));
     const at: number[] = [];
     const sub = hub.subscribe(':0', 2, () => at.push(performance.now())); // one grab per 500 ms
@@ -46,15 +59,24 @@ describe('CaptureHub', () => {
     const t0 = at[0]!;
     await new Promise((r) => setTimeout(r, 300));
     hub.inputHint(':1'); // another user session: no effect on this one
+    const hinted = performance.now();
     hub.inputHint(':0');
     await until(() => at.length === 2);
-    // Brought forward from t0 + 500 to ~t0 + 306.
+    // Brought forward from t0 + 500 to ~2 ms after the input.
+    expect(at[1]! - hinted).toBeLessThan(60);
     expect(at[1]! - t0).toBeLessThan(420);
-    // Right after a grab, a hint waits for half the period (250 ms), not 6 ms.
+    // The app has not repainted yet: that grab finds nothing, a second look comes ~8 ms later and
+    // delivers once the change is there; a look that finds nothing delivers nothing.
+    still = 1;
+    const before = at.length;
+    const grabsBefore = grabs;
     hub.inputHint(':0');
-    await until(() => at.length === 3);
-    expect(at[2]! - at[1]!).toBeGreaterThanOrEqual(240);
-    expect(at[2]! - at[1]!).toBeLessThan(420);
+    await until(() => at.length > before);
+    // Two looks: the first (no sooner than 8 ms after the previous grab) found nothing and
+    // delivered nothing; the second, ~8 ms later, delivered the change.
+    expect(grabs).toBe(grabsBefore + 2);
+    expect(at[before]! - at[1]!).toBeGreaterThanOrEqual(15);
+    expect(at[before]! - at[1]!).toBeLessThan(150);
     sub.close();
   });
 

@@ -16,11 +16,16 @@ export interface CaptureSubscription {
 
 const MAX_PENDING_RECTS = 64;
 /**
- * After a click or a key press the next grab comes this soon (the app needs a moment to repaint)
- * instead of at the next tick: at 30 fps that tick is up to 33 ms away, a third of a click-to-photon
- * budget. Never sooner than half a period after the last grab, so input at most doubles the rate.
+ * After a click or a key press the next grab comes this soon instead of at the next tick: at 30 fps
+ * that tick is up to 33 ms away, half of a click-to-photon budget. Most apps repaint a button or
+ * a typed character within a few ms; one that has not yet is looked at again INPUT_RECHECK_MS
+ * later (a grab that finds nothing changed is cheap: the diff finds no dirty tile and nothing is
+ * encoded). Input grabs are never closer than MIN_INPUT_GAP_MS to the previous grab, so a burst of
+ * keys or wheel steps raises the grab rate to at most 125/s, and only while it lasts.
  */
-const INPUT_GRAB_DELAY_MS = 6;
+const INPUT_GRAB_DELAY_MS = 2;
+const INPUT_RECHECK_MS = 8;
+const MIN_INPUT_GAP_MS = 8;
 
 interface Viewer {
   fps: number;
@@ -37,8 +42,10 @@ interface Shared {
   nextAt: number;
   /** When the last grab ran (performance.now()). */
   lastGrabAt: number;
-  /** The pending grab was brought forward by input: viewers take it at half their period. */
+  /** The pending grab was brought forward by input: every viewer takes it. */
   hinted: boolean;
+  /** Input came since the last look that found a change: an unchanged hinted grab looks once more. */
+  recheck: boolean;
   /** Grabs failed in a row (a display gone): logged on the first and then every 300th, not 30/s. */
   failures: number;
 }
@@ -64,6 +71,7 @@ export class CaptureHub {
         nextAt: 0,
         lastGrabAt: 0,
         hinted: false,
+        recheck: false,
         failures: 0,
       };
       this.shared.set(key, s);
@@ -92,15 +100,18 @@ export class CaptureHub {
     const now = performance.now();
     for (const [key, s] of this.shared) {
       if (key !== userSession && !key.startsWith(`${userSession}\0`)) continue;
-      if (!s.timer || s.hinted) continue;
-      const period = 1000 / this.maxFps(s);
-      const at = Math.max(now + INPUT_GRAB_DELAY_MS, s.lastGrabAt + period / 2);
-      if (at >= s.nextAt) continue;
-      clearTimeout(s.timer);
-      s.hinted = true;
-      s.nextAt = at;
-      s.timer = setTimeout(() => this.tick(key, s), at - now);
+      if (!s.timer) continue;
+      s.recheck = true;
+      this.bringForward(key, s, Math.max(now + INPUT_GRAB_DELAY_MS, s.lastGrabAt + MIN_INPUT_GAP_MS), now);
     }
+  }
+
+  private bringForward(key: string, s: Shared, at: number, now: number) {
+    if (at >= s.nextAt) return;
+    clearTimeout(s.timer);
+    s.hinted = true;
+    s.nextAt = at;
+    s.timer = setTimeout(() => this.tick(key, s), at - now);
   }
 
   /** Number of user sessions being captured (for tests and status). */
@@ -132,27 +143,35 @@ export class CaptureHub {
     s.timer = undefined;
     if (this.shared.get(key) !== s) return;
     const t0 = performance.now();
-    this.grab(s);
+    const changed = this.grab(s);
     // Timed for the console benchmark's click-to-photon breakdown (grab, conversion, into the encoder).
-    if (s.hinted) this.log.debug({ ms: +(performance.now() - t0).toFixed(2) }, 'input-hinted grab delivered');
+    if (s.hinted) this.log.debug({ ms: +(performance.now() - t0).toFixed(2), changed }, 'input-hinted grab delivered');
+    const hinted = s.hinted;
     s.hinted = false;
     const period = 1000 / this.maxFps(s);
+    const now = performance.now();
     // Fixed-rate schedule that does not drift, but never tries to catch up a backlog.
-    s.nextAt = Math.max(s.nextAt + period, performance.now());
-    s.timer = setTimeout(() => this.tick(key, s), Math.max(0, s.nextAt - performance.now()));
+    s.nextAt = Math.max(s.nextAt + period, now);
+    s.timer = setTimeout(() => this.tick(key, s), Math.max(0, s.nextAt - now));
+    if (changed) s.recheck = false;
+    else if (hinted && s.recheck) {
+      s.recheck = false;
+      this.bringForward(key, s, now + INPUT_RECHECK_MS, now);
+    }
   }
 
   private maxFps(s: Shared): number {
     return Math.max(1, ...[...s.viewers].map((v) => v.fps));
   }
 
-  private grab(s: Shared) {
+  /** Grabs and hands the frame to the viewers due one; true when the screen changed. */
+  private grab(s: Shared): boolean {
     let frame: CapturedFrame;
     try {
       frame = s.source.grab();
     } catch (err) {
       if (s.failures++ % 300 === 0) this.log.error({ err, failures: s.failures }, 'capture failed');
-      return;
+      return false;
     }
     if (s.failures) {
       this.log.info({ failures: s.failures }, 'capture recovered');
@@ -167,8 +186,9 @@ export class CaptureHub {
         v.pending = [bounds([...v.pending, ...frame.dirty])];
       else v.pending.push(...frame.dirty);
       // 2 ms slack: a viewer at the hub's own rate must not skip a tick because of timer jitter.
-      const gap = s.hinted ? 1000 / v.fps / 2 - 2 : 1000 / v.fps - 2;
-      if (now - v.lastDelivered < gap) continue;
+      if (!s.hinted && now - v.lastDelivered < 1000 / v.fps - 2) continue;
+      // An input grab goes to every viewer with something to show, and to none without.
+      if (s.hinted && v.pending.length === 0) continue;
       const dirty = v.pending;
       v.pending = [];
       v.full = false;
@@ -180,6 +200,7 @@ export class CaptureHub {
         this.log.error({ err }, 'viewer failed on a frame');
       }
     }
+    return frame.dirty.length > 0;
   }
 }
 
