@@ -5,18 +5,21 @@
 //    (requestVideoFrameCallback), with the phases from the console's performance marks;
 //  - click-to-photon: a real mouse press on the remote view → the agent's desktop repaints a patch
 //    (ClickBackend) → the new colour is presented in the browser.
-// The agent runs in this process (its backend must repaint on clicks); the relay too.
+// The agent runs in this process (its backend must repaint on clicks); the relay, with its TURN,
+// in a child process of its own (relay-child.ts), as it runs on another host in production.
 //
 //   flock /tmp/rc-bench.lock npm run bench:console -- [--runs 10] [--clicks 30] [--width 1280] [--height 720] [--timeline]
 //     [--paths direct,turn-udp,turn-tcp,lan]
+import { fork } from 'node:child_process';
 import { loadavg } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Page } from 'playwright-core';
 import { createWebRtcTransport } from '../../../agent-client/src/transports/webrtc/transport';
 import { enrollConfig, startAgent } from '../../agent/support';
 import { CHROMIUM, connect, launchBrowser, login, pagePoint, waitLive } from '../../console/browser';
 import { Api } from '../../support/http';
-import { ADMIN_PASSWORD, startRelay } from '../../support/relay';
+import { ADMIN_PASSWORD } from '../../support/relay';
 import { ClickBackend, PATCH } from './click-backend';
 import { benchLan } from './lan';
 import { type ClickTrace, type ConnectTrace, clickPhases, timeline } from './timeline';
@@ -117,8 +120,31 @@ async function clickTraced(page: Page): Promise<{ ms: number; trace: ClickTrace 
   return { ms, trace: ms >= 0 ? ((await page.evaluate('window.__rcClickTrace')) as ClickTrace) : undefined };
 }
 
+/** The relay in a child process (relay-child.ts); resolves once it listens. */
+async function startRelayProcess(env: Record<string, string>) {
+  const child = fork(join(import.meta.dirname, 'relay-child.ts'), [], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, BENCH_RELAY_ENV: JSON.stringify(env) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const ready = await new Promise<{ base: string; cert: string }>((resolve, reject) => {
+    child.once('message', (m) => resolve(m as { base: string; cert: string }));
+    child.once('exit', (code) => reject(new Error(`the relay process exited with ${code} before it listened`)));
+  });
+  return {
+    ...ready,
+    stop: async () => {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
+
 async function main() {
-  const relay = await startRelay({ RC_TURN: 'on', RC_TURN_ALLOW_PEERS: '127.0.0.0/8', RC_LOG_LEVEL: 'warn' });
+  const relay = await startRelayProcess({ RC_TURN: 'on', RC_TURN_ALLOW_PEERS: '127.0.0.0/8', RC_LOG_LEVEL: 'warn' });
   const admin = await new Api(relay.base, relay.cert).login('admin', ADMIN_PASSWORD);
   const backend = () => new ClickBackend({ width: W, height: H, consentAnswer: 'accept', consentDelayMs: 0 });
   const agents = [
