@@ -63,7 +63,20 @@ const result = await build({
   legalComments: 'linked',
   logLevel: 'warning',
 });
-const outputs = Object.entries(result.metafile.outputs);
+// The LAN route's first script: classic (it runs during parsing, before the module is fetched).
+const early = await build({
+  entryPoints: { early: join(ui, 'early-bridge.ts') },
+  bundle: true,
+  minify: true,
+  format: 'iife',
+  target: ['chrome110', 'firefox115', 'safari16'],
+  outdir: join(out, 'assets'),
+  entryNames: '[name]-[hash]',
+  tsconfig: join(root, 'console-client', 'tsconfig.ui.json'),
+  metafile: true,
+  logLevel: 'warning',
+});
+const outputs = [...Object.entries(result.metafile.outputs), ...Object.entries(early.metafile.outputs)];
 const leaked = Object.keys(result.metafile.inputs).filter((p) =>
   /node_modules\/typebox\/build\/(type|compile)\//.test(p),
 );
@@ -75,7 +88,8 @@ const asset = (entry, ext) => {
 };
 const html = readFileSync(join(ui, 'index.html'), 'utf8')
   .replace('%STYLE%', asset('style.css', '.css'))
-  .replace('%SCRIPT%', asset('main.ts', '.js'));
+  .replace('%SCRIPT%', asset('main.ts', '.js'))
+  .replace('%EARLY%', asset('early-bridge.ts', '.js'));
 writeFileSync(join(out, 'index.html'), html);
 writeFileSync(join(out, '.build-stamp'), stamp);
 rmSync(dist, { recursive: true, force: true });

@@ -40,7 +40,10 @@ export class LanTransport implements RemoteTransport {
     if (!ctx) throw new Error('this browser has no 2D canvas');
     this.ctx = ctx;
     void warmJpegDecoder(ctx);
-    this.ws = new WebSocket(`ws://${location.host}/bridge?token=${encodeURIComponent(token)}`);
+    // The socket the page's first script opened (early-bridge.ts), else a new one.
+    const early = window.__rcEarlyBridge?.token === token ? window.__rcEarlyBridge : undefined;
+    window.__rcEarlyBridge = undefined;
+    this.ws = early?.ws ?? new WebSocket(`ws://${location.host}/bridge?token=${encodeURIComponent(token)}`);
     this.ws.binaryType = 'arraybuffer';
     // Performance marks time the LAN connect's phases (the console benchmark prints them).
     this.ws.onopen = () => performance.mark('rc:lan-socket-open');
@@ -57,6 +60,9 @@ export class LanTransport implements RemoteTransport {
         this.finish('the LAN bridge closed the connection');
       };
     });
+    // What arrived while the bundle loaded goes through the same handlers, in order.
+    for (const ev of early?.queue.splice(0) ?? []) this.ws.onmessage?.(ev);
+    if (early?.closed) this.ws.onclose?.(early.closed);
   }
 
   on<K extends keyof TransportEvents>(event: K, fn: TransportEvents[K]): void {
