@@ -21,6 +21,8 @@ export interface SyntheticOptions {
   consentAnswer: 'accept' | 'deny' | 'none';
   consentDelayMs: number;
   sessions?: UserSession[];
+  /** A desktop that never changes after its first picture (no moving box, no clock). */
+  still?: boolean;
 }
 
 const DEFAULT_SESSIONS: UserSession[] = [
@@ -58,6 +60,7 @@ export class SyntheticBackend implements DesktopBackend {
     // One monitor covering the whole picture: selecting it shows the same image.
     if (monitorId !== '' && monitorId !== '0') throw new Error(`no monitor ${monitorId}`);
     const src = new SyntheticCapture(this.opts.width, this.opts.height, index, () => this.cursorOf(userSessionId));
+    src.still = this.opts.still ?? false;
     src.onClose = () => this.open.delete(src);
     this.open.add(src);
     return src;
@@ -163,6 +166,7 @@ class SyntheticCapture implements CaptureSource {
   private readonly box: number;
   private last: Rect | null = null;
   private first = true;
+  still = false;
   onClose: () => void = () => {};
 
   constructor(
@@ -180,6 +184,7 @@ class SyntheticCapture implements CaptureSource {
   grab(): CapturedFrame {
     const now = Date.now();
     const dirty: Rect[] = [];
+    if (this.still && !this.first) return this.frameOf(dirty, now);
     // Position follows the clock, not the grab count, so motion speed does not depend on fps.
     const t = now / 1000;
     const span = (n: number) => Math.max(1, n - this.box);
@@ -205,6 +210,10 @@ class SyntheticCapture implements CaptureSource {
       dirty.length = 0;
       dirty.push({ x: 0, y: 0, w: this.width, h: this.height });
     }
+    return this.frameOf(dirty, now);
+  }
+
+  private frameOf(dirty: Rect[], now: number): CapturedFrame {
     return {
       width: this.width,
       height: this.height,

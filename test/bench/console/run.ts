@@ -9,7 +9,7 @@
 // in a child process of its own (relay-child.ts), as it runs on another host in production.
 //
 //   flock /tmp/rc-bench.lock npm run bench:console -- [--runs 10] [--clicks 30] [--width 1280] [--height 720] [--timeline]
-//     [--paths direct,turn-udp,turn-tcp,lan]
+//     [--paths direct,turn-udp,turn-tcp,lan,still]
 import { fork } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { join } from 'node:path';
@@ -22,6 +22,7 @@ import { Api } from '../../support/http';
 import { ADMIN_PASSWORD } from '../../support/relay';
 import { ClickBackend, PATCH } from './click-backend';
 import { benchLan } from './lan';
+import { benchStill } from './still';
 import { type ClickTrace, type ConnectTrace, clickPhases, timeline } from './timeline';
 
 const { values } = parseArgs({
@@ -31,8 +32,8 @@ const { values } = parseArgs({
     width: { type: 'string', default: '1280' },
     height: { type: 'string', default: '720' },
     timeline: { type: 'boolean', default: false },
-    /** Comma-separated subset of direct, turn-udp, turn-tcp, lan. */
-    paths: { type: 'string', default: 'direct,turn-udp,turn-tcp,lan' },
+    /** Comma-separated subset of direct, turn-udp, turn-tcp, lan, still. */
+    paths: { type: 'string', default: 'direct,turn-udp,turn-tcp,lan,still' },
   },
 });
 const RUNS = Number(values.runs);
@@ -212,6 +213,17 @@ async function main() {
       rows.push(`| ${name} | ${fmt(totals)} | ${fmt(clicks)} (${clicks.length}/${CLICKS}) | ${phaseText} |`);
       console.error(`${name}: connect samples in order (ms): ${totals.map((t) => t.toFixed(0)).join(' ')}`);
       console.log(rows.at(-1));
+    }
+    if (paths.has('still')) {
+      const still = await benchStill(page, relay.base, admin, { width: W, height: H });
+      rows.push(
+        '',
+        '| still screen (direct, 10 s) | agent process CPU | Chromium CPU | badge |',
+        '|---|---:|---:|---|',
+        ...still,
+        '',
+      );
+      for (const r of still) console.log(r);
     }
     const lan = paths.has('lan')
       ? await benchLan(page, admin, { width: W, height: H }, RUNS, CLICKS, { timeline: values.timeline })

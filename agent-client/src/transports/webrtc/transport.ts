@@ -17,6 +17,7 @@ import { VideoCap } from './bitrate';
 import { ChannelSender } from './channel-sender';
 import { I420Converter } from './i420';
 import { StepQueue } from './step-queue';
+import { StillGate } from './still-gate';
 import { holdWebRtcWarm } from './warm';
 import { type WrtcDataChannel, type WrtcPeerConnection, wrtc } from './wrtc';
 
@@ -46,6 +47,8 @@ export interface WebRtcOptions {
   signal: (p: SignalPayload) => void;
   capture: CaptureHub;
   fps?: number;
+  /** A still screen is re-encoded this often (ms); 0 = every grab (the benchmark's reference). */
+  stillRefreshMs?: number;
   restartGraceMs?: number;
   disconnectedGraceMs?: number;
 }
@@ -74,6 +77,7 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
   private cursorSent: { x: number; y: number; visible: boolean; serial: number } | undefined;
   private closed = false;
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly stillGate: StillGate;
   private readonly counters = { bytesSent: 0, bytesReceived: 0, framesSent: 0, framesDropped: 0 };
   private readonly log: Logger;
 
@@ -85,6 +89,7 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
     this.log = session.log.child({ transport: 'webrtc' });
     this.userSession = session.info.userSession;
     this.fps = o.fps ?? DEFAULT_FPS;
+    this.stillGate = new StillGate(o.stillRefreshMs);
     this.pc = new (wrtc().RTCPeerConnection)({
       iceServers: o.iceServers.map((s) => ({
         urls: s.urls,
@@ -313,6 +318,7 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
       this.fps,
       (frame, dirty) => {
         if (this.closed) return;
+        if (!this.stillGate.feed(dirty.length > 0)) return this.sendCursor(frame.cursor);
         if (this.counters.framesSent === 0) this.log.debug('first frame to the encoder');
         this.source.onFrame(this.converter.convert(frame, dirty));
         this.counters.framesSent++;
