@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SyntheticBackend } from '../../agent-client/src/backend/synthetic';
 import type { WebRtcFactory } from '../../agent-client/src/service/agent';
-import { createWebRtcTransport } from '../../agent-client/src/transports/webrtc/transport';
+import { createWebRtcTransport } from '../../agent-client/src/transports/webrtc/factory';
 import { holdWebRtcWarm } from '../../agent-client/src/transports/webrtc/warm';
 import { Api } from '../support/http';
 import { TestConsole } from '../support/peers';

@@ -3,7 +3,7 @@
 // refused, and a signalling outage does not end a session whose media is up.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SyntheticBackend } from '../../agent-client/src/backend/synthetic';
-import { createWebRtcTransport } from '../../agent-client/src/transports/webrtc/transport';
+import { createWebRtcTransport } from '../../agent-client/src/transports/webrtc/factory';
 import { Api } from '../support/http';
 import { TestConsole } from '../support/peers';
 import { ADMIN_PASSWORD, startRelay, type TestRelay } from '../support/relay';

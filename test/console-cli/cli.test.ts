@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SyntheticBackend } from '../../agent-client/src/backend/synthetic';
 import { createLogger } from '../../agent-client/src/log';
 import { LanServer } from '../../agent-client/src/transports/lan/server';
-import { createWebRtcTransport } from '../../agent-client/src/transports/webrtc/transport';
+import { createWebRtcTransport } from '../../agent-client/src/transports/webrtc/factory';
 import { enrollConfig, startAgent, until } from '../agent/support';
 import { ADMIN_PASSWORD } from '../support/relay';
 import { cli, configHome, loggedIn, removeHomes, startWorld, syntheticBackground, type World } from './support';

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger } from '../../agent-client/src/log';
 import { LanServer } from '../../agent-client/src/transports/lan/server';
-import { createWebRtcTransport } from '../../agent-client/src/transports/webrtc/transport';
+import { createWebRtcTransport } from '../../agent-client/src/transports/webrtc/factory';
 import { type AgentUnderTest, enrollConfig, startAgent } from '../agent/support';
 import { Api } from '../support/http';
 import { ADMIN_PASSWORD, startRelay, type TestRelay } from '../support/relay';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SyntheticBackend } from '../../agent-client/src/backend/synthetic';
-import { createWebRtcTransport } from '../../agent-client/src/transports/webrtc/transport';
+import { createWebRtcTransport } from '../../agent-client/src/transports/webrtc/factory';
 import { type AgentUnderTest, enrollConfig, startAgent, until } from '../agent/support';
 import { Api } from '../support/http';
 import { ADMIN_PASSWORD, startRelay, type TestRelay } from '../support/relay';

@@ -4,7 +4,7 @@ import { createBackend } from '../backend';
 import { type AgentConfig, loadConfig } from '../config';
 import { createLogger, type Logger } from '../log';
 import { LanServer } from '../transports/lan/server';
-import { createWebRtcTransport } from '../transports/webrtc/transport';
+import { createWebRtcTransport } from '../transports/webrtc/factory';
 import { Agent } from './agent';
 import { statusPathFor, writeStatus } from './status-file';
 

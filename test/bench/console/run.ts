@@ -15,7 +15,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Page } from 'playwright-core';
-import { createWebRtcTransport } from '../../../agent-client/src/transports/webrtc/transport';
+import { createWebRtcTransport } from '../../../agent-client/src/transports/webrtc/factory';
 import { enrollConfig, startAgent } from '../../agent/support';
 import { CHROMIUM, connect, launchBrowser, login, pagePoint, waitLive } from '../../console/browser';
 import { Api } from '../../support/http';

@@ -6,8 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
 import { SyntheticBackend } from '../../../agent-client/src/backend/synthetic';
-import type { WebRtcFactory } from '../../../agent-client/src/service/agent';
-import { createWebRtcTransport, WebRtcTransport } from '../../../agent-client/src/transports/webrtc/transport';
+import { webRtcTransportFactory } from '../../../agent-client/src/transports/webrtc/factory';
 import { enrollConfig, startAgent } from '../../agent/support';
 import { connect, waitLive } from '../../console/browser';
 import type { Api } from '../../support/http';
@@ -30,20 +29,6 @@ function chromiumCpuSeconds(): number {
   return ticks / 100;
 }
 
-function withStillRefresh(ms: number | undefined): WebRtcFactory {
-  return Object.assign(
-    (...[session, ctx]: Parameters<WebRtcFactory>) =>
-      new WebRtcTransport(session, {
-        iceServers: ctx.iceServers,
-        iceTransportPolicy: ctx.iceTransportPolicy,
-        signal: ctx.signal,
-        capture: ctx.capture,
-        stillRefreshMs: ms,
-      }),
-    { prepare: createWebRtcTransport.prepare },
-  );
-}
-
 export async function benchStill(
   page: Page,
   base: string,
@@ -61,7 +46,7 @@ export async function benchStill(
     const cfg = await enrollConfig(admin, { consent: 'auto-accept' }, { hostname: host });
     const agent = await startAgent(cfg, {
       backend: new SyntheticBackend({ ...size, consentAnswer: 'accept', consentDelayMs: 0, still: true }),
-      webrtc: withStillRefresh(refreshMs),
+      webrtc: webRtcTransportFactory(refreshMs === undefined ? {} : { stillRefreshMs: refreshMs }),
     });
     try {
       await page.goto(`${base}/#/devices`);

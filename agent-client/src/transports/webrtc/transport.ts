@@ -9,7 +9,6 @@ import { decodeFrame, encodeFrame, type Frame, type FrameType, type SignalPayloa
 import type { CursorState } from '../../backend/types';
 import type { Logger } from '../../log';
 import type { CaptureHub, CaptureSubscription } from '../../screen/capture-hub';
-import type { WebRtcFactory } from '../../service/agent';
 import type { AgentSession } from '../../service/session';
 import { Emitter } from '../../util/emitter';
 import type { SessionTransport, TransportEvents, TransportStats } from '../types';
@@ -18,7 +17,6 @@ import { ChannelSender } from './channel-sender';
 import { I420Converter } from './i420';
 import { StepQueue } from './step-queue';
 import { StillGate } from './still-gate';
-import { holdWebRtcWarm } from './warm';
 import { type WrtcDataChannel, type WrtcPeerConnection, wrtc } from './wrtc';
 
 export const CHANNELS = ['input', 'clipboard', 'control'] as const;
@@ -399,14 +397,3 @@ const signalHandlers: {
   // Trickle ICE needs no action at the end; libwebrtc keeps checking the pairs it has.
   'end-of-candidates': async () => {},
 };
-
-export const createWebRtcTransport: WebRtcFactory = Object.assign(
-  (...[session, ctx]: Parameters<WebRtcFactory>) =>
-    new WebRtcTransport(session, {
-      iceServers: ctx.iceServers,
-      iceTransportPolicy: ctx.iceTransportPolicy,
-      signal: ctx.signal,
-      capture: ctx.capture,
-    }),
-  { prepare: holdWebRtcWarm },
-);
