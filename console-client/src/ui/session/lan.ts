@@ -39,7 +39,8 @@ export class LanTransport implements RemoteTransport {
     const ctx = this.surface.getContext('2d', { alpha: false });
     if (!ctx) throw new Error('this browser has no 2D canvas');
     this.ctx = ctx;
-    void warmJpegDecoder(ctx);
+    // First in the draw chain, so its little square can never land on top of a real tile.
+    this.drawn = warmJpegDecoder(ctx);
     // The socket the page's first script opened (early-bridge.ts), else a new one.
     const early = window.__rcEarlyBridge?.token === token ? window.__rcEarlyBridge : undefined;
     window.__rcEarlyBridge = undefined;
