@@ -72,6 +72,27 @@ describe('WAL checkpoints in a worker', () => {
     db.close();
   });
 
+  it('gives up after ten failed checkpoints in a row, and the connection checkpoints again', async () => {
+    const dir = tempDir();
+    const db = openDatabase(dir);
+    const reasons: string[] = [];
+    const started = Date.now();
+    // A statement SQLite refuses (not SQLITE_BUSY) stands in for a checkpoint that keeps failing.
+    const c = Checkpointer.start(db, (r) => reasons.push(r), 30, "table_info('");
+    try {
+      expect(c.offloaded).toBe(true);
+      expect(await until(() => reasons.length > 0, 5000)).toBe(true);
+      // Not at the first failure: ten ticks of 30 ms at least.
+      expect(Date.now() - started).toBeGreaterThanOrEqual(270);
+      expect(reasons[0]).toMatch(/checkpoint worker failed: checkpoint failed 10 times in a row: unrecognized token/);
+      expect(c.offloaded).toBe(false);
+      expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(1000);
+    } finally {
+      c.close();
+      db.close();
+    }
+  });
+
   it('an in-memory store has no worker', () => {
     const store = Store.open(':memory:');
     expect(store.checkpointsOffloaded).toBe(false);

@@ -28,11 +28,12 @@ db.pragma('busy_timeout = 0');
 let failures = 0;
 const timer = setInterval(() => {
   try {
-    db.pragma('wal_checkpoint(PASSIVE)');
+    db.pragma(workerData.statement);
     failures = 0;
   } catch (err) {
     if (err && err.code === 'SQLITE_BUSY') return;
-    if (++failures >= 10) throw err;
+    // A plain Error: a SqliteError reaches the relay's thread without its message.
+    if (++failures >= 10) throw new Error('checkpoint failed 10 times in a row: ' + (err && err.message));
   }
 }, workerData.intervalMs);
 parentPort.on('message', (m) => {
@@ -48,8 +49,16 @@ export class Checkpointer {
   private worker: Worker | undefined;
   private closed = false;
 
-  /** Takes checkpoints of `db` (a file database in WAL mode) over to a worker thread. */
-  static start(db: Db, onFallback: (reason: string) => void, intervalMs = INTERVAL_MS): Checkpointer {
+  /**
+   * Takes checkpoints of `db` (a file database in WAL mode) over to a worker thread. `statement`
+   * is the pragma each tick runs; a test gives one that fails, to see the worker give up.
+   */
+  static start(
+    db: Db,
+    onFallback: (reason: string) => void,
+    intervalMs = INTERVAL_MS,
+    statement = 'wal_checkpoint(PASSIVE)',
+  ): Checkpointer {
     const c = new Checkpointer();
     let worker: Worker;
     try {
@@ -59,6 +68,7 @@ export class Checkpointer {
           driver: createRequire(import.meta.url).resolve('better-sqlite3'),
           file: db.name,
           intervalMs,
+          statement,
         },
         // A small heap: the worker holds one connection and a timer.
         resourceLimits: { maxOldGenerationSizeMb: 32 },
