@@ -131,11 +131,13 @@ describe.sequential('WebRTC through the embedded TURN server', () => {
 
       // Cut the console off its TURN server until the agent, seeing ICE fail, sends its restart offer.
       proxy.blocked = true;
-      const restart = await con.inbox.wait(
-        'signal',
-        (m) => m.sessionId === sessionId && m.payload.kind === 'offer',
-        // libwebrtc declares failure ~18 s after the cut on an idle machine; allow for a loaded one.
-        45_000,
+      const restart = await explained(
+        con.inbox.wait(
+          'signal',
+          (m) => m.sessionId === sessionId && m.payload.kind === 'offer',
+          // libwebrtc declares failure ~18 s after the cut on an idle machine; allow for a loaded one.
+          45_000,
+        ),
       );
       expect(peer.pc.iceConnectionState).toMatch(/disconnected|failed/);
       proxy.blocked = false;
@@ -153,10 +155,8 @@ describe.sequential('WebRTC through the embedded TURN server', () => {
 
       // A second drop later in the same session gets its own restart (long sessions, flaky links).
       proxy.blocked = true;
-      const second = await con.inbox.wait(
-        'signal',
-        (m) => m.sessionId === sessionId && m.payload.kind === 'offer',
-        45_000,
+      const second = await explained(
+        con.inbox.wait('signal', (m) => m.sessionId === sessionId && m.payload.kind === 'offer', 45_000),
       );
       proxy.blocked = false;
       await until(
@@ -174,6 +174,24 @@ describe.sequential('WebRTC through the embedded TURN server', () => {
     }
   }, 150_000);
 });
+
+/** A failed wait says what the agent's WebRTC transport logged meanwhile (ICE states, restarts). */
+async function explained<T>(p: Promise<T>): Promise<T> {
+  try {
+    return await p;
+  } catch (err) {
+    const lines = a
+      .logs()
+      .split('\n')
+      .filter((l) => /ICE|restart|WebRTC|signalling step/.test(l))
+      .slice(-30)
+      .map((l) => {
+        const e = JSON.parse(l) as { time: number; msg: string; state?: string; reason?: string };
+        return `${new Date(e.time).toISOString().slice(11, 23)} ${e.msg}${e.state ? ` ${e.state}` : ''}${e.reason ? ` (${e.reason})` : ''}`;
+      });
+    throw new Error(`${(err as Error).message}; the agent logged:\n${lines.join('\n')}`);
+  }
+}
 
 function ufrag(sdp: string | undefined): string | undefined {
   return sdp ? /^a=ice-ufrag:(\S+)/m.exec(sdp)?.[1] : undefined;

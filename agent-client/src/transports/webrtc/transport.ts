@@ -292,6 +292,36 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
         () => this.close('ICE restart did not reconnect'),
         this.o.restartGraceMs ?? RESTART_GRACE_MS,
       );
+      void this.watchRestart();
+    }
+  }
+
+  /**
+   * libwebrtc (wrtc) does not always report 'connected' after an ICE restart: the console saw ICE
+   * up and media flowed, while every state event here still read 'disconnected', and the session
+   * was closed when the restart's deadline passed (test/agent/webrtc-turn.test.ts, under load). So
+   * while a restart is pending, the candidate pairs are read once a second: a nominated, succeeded
+   * pair receiving bytes is a reconnection, whatever the state says.
+   */
+  private async watchRestart() {
+    let last = -1;
+    while (this.restarted && !this.closed) {
+      await new Promise((r) => setTimeout(r, 1000));
+      if (!this.restarted || this.closed) return;
+      let received = 0;
+      try {
+        for (const st of (await this.pc.getStats()).values()) {
+          if (st.type === 'candidate-pair' && st.nominated && st.state === 'succeeded')
+            received += Number(st.bytesReceived ?? 0);
+        }
+      } catch {
+        return; // the peer connection is gone; close() is on its way
+      }
+      if (last >= 0 && received > last && this.restarted && !this.closed) {
+        this.log.info({ state: this.pc.iceConnectionState }, 'ICE up again (seen in the candidate pairs)');
+        return this.onIceState('connected');
+      }
+      last = received;
     }
   }
 
