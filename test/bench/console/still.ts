@@ -10,23 +10,22 @@ import { webRtcTransportFactory } from '../../../agent-client/src/transports/web
 import { enrollConfig, startAgent } from '../../agent/support';
 import { connect, waitLive } from '../../console/browser';
 import type { Api } from '../../support/http';
+import { sampleProc } from '../signalling/proc';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** CPU seconds of every process whose command line names Chromium's profile dir (the bench's browser). */
 function chromiumCpuSeconds(): number {
-  let ticks = 0;
+  let seconds = 0;
   for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
     try {
-      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('rc-console-chromium-')) continue;
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      ticks += Number(f[11]) + Number(f[12]);
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('rc-console-chromium-'))
+        seconds += sampleProc(Number(pid)).cpuSeconds;
     } catch {
       // The process ended between the listing and the read.
     }
   }
-  return ticks / 100;
+  return seconds;
 }
 
 export async function benchStill(

@@ -5,7 +5,7 @@
 // reconnected, the session ends. Once reconnected, a later failure gets its own restart, so a long
 // session survives repeated network drops.
 // Media does not depend on the relay socket, so a signalling outage does not end the session.
-import { decodeFrame, encodeFrame, type Frame, type FrameType, type SignalPayload } from '@rc-relay/protocol';
+import { decodeFrame, encodeFrame, type Frame, type SignalPayload } from '@rc-relay/protocol';
 import type { CursorState } from '../../backend/types';
 import type { Logger } from '../../log';
 import type { CaptureHub, CaptureSubscription } from '../../screen/capture-hub';
@@ -14,30 +14,14 @@ import { Emitter } from '../../util/emitter';
 import type { SessionTransport, TransportEvents, TransportStats } from '../types';
 import { VideoCap } from './bitrate';
 import { ChannelSender } from './channel-sender';
+import { ALLOWED, CHANNELS, type ChannelName } from './channels';
 import { I420Converter } from './i420';
+import { DISCONNECTED_GRACE_MS, RESTART_GRACE_MS, watchRestart } from './restart-watch';
 import { StepQueue } from './step-queue';
 import { StillGate } from './still-gate';
 import { type WrtcDataChannel, type WrtcPeerConnection, wrtc } from './wrtc';
 
-export const CHANNELS = ['input', 'clipboard', 'control'] as const;
-type ChannelName = (typeof CHANNELS)[number];
-
-/** Which frames each data channel carries; anything else is answered `unexpected`. */
-const ALLOWED: Record<ChannelName, ReadonlySet<FrameType>> = {
-  input: new Set(['pointer', 'key']),
-  clipboard: new Set(['clipboard', 'clipboard.get']),
-  control: new Set(['sessions.get', 'session.switch', 'settings', 'refresh', 'monitor.select']),
-};
-
 const DEFAULT_FPS = 30;
-/** How long a restarted ICE gets to come back before the session is given up. */
-const RESTART_GRACE_MS = 15_000;
-/**
- * Not connected (disconnected, or checking again) for this long after having been connected is
- * handled as 'failed': libwebrtc only declares 'failed' after ~18–30 s without consent responses,
- * far too long to look at a frozen picture after a network change.
- */
-const DISCONNECTED_GRACE_MS = 5_000;
 
 export interface WebRtcOptions {
   iceServers: { urls: string[]; username?: string | undefined; credential?: string | undefined }[];
@@ -292,36 +276,14 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
         () => this.close('ICE restart did not reconnect'),
         this.o.restartGraceMs ?? RESTART_GRACE_MS,
       );
-      void this.watchRestart();
-    }
-  }
-
-  /**
-   * libwebrtc (wrtc) does not always report 'connected' after an ICE restart: the console saw ICE
-   * up and media flowed, while every state event here still read 'disconnected', and the session
-   * was closed when the restart's deadline passed (test/agent/webrtc-turn.test.ts, under load). So
-   * while a restart is pending, the candidate pairs are read once a second: a nominated, succeeded
-   * pair receiving bytes is a reconnection, whatever the state says.
-   */
-  private async watchRestart() {
-    let last = -1;
-    while (this.restarted && !this.closed) {
-      await new Promise((r) => setTimeout(r, 1000));
-      if (!this.restarted || this.closed) return;
-      let received = 0;
-      try {
-        for (const st of (await this.pc.getStats()).values()) {
-          if (st.type === 'candidate-pair' && st.nominated && st.state === 'succeeded')
-            received += Number(st.bytesReceived ?? 0);
-        }
-      } catch {
-        return; // the peer connection is gone; close() is on its way
-      }
-      if (last >= 0 && received > last && this.restarted && !this.closed) {
-        this.log.info({ state: this.pc.iceConnectionState }, 'ICE up again (seen in the candidate pairs)');
-        return this.onIceState('connected');
-      }
-      last = received;
+      void watchRestart(
+        this.pc,
+        () => this.restarted && !this.closed,
+        () => {
+          this.log.info({ state: this.pc.iceConnectionState }, 'ICE up again (seen in the candidate pairs)');
+          this.onIceState('connected');
+        },
+      );
     }
   }
 
