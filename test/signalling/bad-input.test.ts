@@ -70,11 +70,13 @@ describe('signalling sockets', () => {
       }),
     );
     // The relay answers the frame header with close 1009; if the client is still writing the
-    // payload when the relay drops the connection, the kernel resets it and the client sees 1006.
+    // payload when the relay drops the connection, the client sees 1006: with ECONNRESET when the
+    // kernel resets it, or with no error at all when the FIN arrives before the close frame is read
+    // (seen once in `npm test` on a loaded host).
     const { code } = await con.closed;
     if (code !== 1009) {
       expect(code).toBe(1006);
-      expect(con.lastError?.code).toBe('ECONNRESET');
+      expect([undefined, 'ECONNRESET', 'EPIPE']).toContain(con.lastError?.code);
     }
     const next = await new TestConsole(admin).connect();
     const ref = next.send({ type: 'session.attach', sessionId: 's_nope' });
