@@ -6,7 +6,8 @@
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SyntheticBackend } from '../../agent-client/src/backend/synthetic';
-import { createWebRtcTransport } from '../../agent-client/src/transports/webrtc/factory';
+import { WebRtcTransport } from '../../agent-client/src/transports/webrtc/transport';
+import { type WrtcPeerConnection, wrtc } from '../../agent-client/src/transports/webrtc/wrtc';
 import { Api } from '../support/http';
 import { TestConsole } from '../support/peers';
 import { ADMIN_PASSWORD, startRelay, type TestRelay } from '../support/relay';
@@ -20,6 +21,12 @@ let admin: Api;
 let a: AgentUnderTest;
 /** Which TURN transport the agent may use in the current test. */
 let agentTurn: 'udp' | 'tcp' = 'udp';
+/**
+ * Plays what libwebrtc did in CI: after the agent's ICE restart, its state reads 'disconnected'
+ * whenever it is really up, while media and input flow.
+ */
+let misreportAfterRestart = false;
+let restartGraceMs: number | undefined;
 
 /** Only the `turn:` URL of one transport: no STUN, no other TURN transports. */
 function turnOnly(servers: IceServer[], transport: 'udp' | 'tcp'): IceServer[] {
@@ -38,7 +45,23 @@ beforeAll(async () => {
   admin = await new Api(r.base, r.cert).login('admin', ADMIN_PASSWORD);
   const cfg = await enrollConfig(admin, { consent: 'auto-accept', iceTransportPolicy: 'relay' });
   a = await startAgent(cfg, {
-    webrtc: (s, ctx) => createWebRtcTransport(s, { ...ctx, iceServers: turnOnly(ctx.iceServers, agentTurn) }),
+    webrtc: (s, ctx) => {
+      let restarted = false;
+      const misreport = misreportAfterRestart;
+      return new WebRtcTransport(s, {
+        ...ctx,
+        iceServers: turnOnly(ctx.iceServers, agentTurn),
+        ...(restartGraceMs ? { restartGraceMs } : {}),
+        signal: (p) => {
+          if (p.kind === 'offer') restarted = true;
+          ctx.signal(p);
+        },
+        peerConnection: (config) => {
+          const pc = new (wrtc().RTCPeerConnection)(config);
+          return misreport ? misreportingUp(pc, () => restarted) : pc;
+        },
+      });
+    },
     backend: new SyntheticBackend({ width: 320, height: 240, consentAnswer: 'accept', consentDelayMs: 0 }),
   });
 });
@@ -121,31 +144,14 @@ describe.sequential('WebRTC through the embedded TURN server', () => {
   it('ICE restart succeeds after the path was cut for a while, and media resumes', async () => {
     agentTurn = 'udp';
     const proxy = await UdpProxy.start(r.port);
-    const { con, peer, sessionId } = await open((s) =>
-      turnOnly(s, 'udp').map((x) => ({ ...x, urls: x.urls.map((u) => u.replace(`:${r.port}?`, `:${proxy.port}?`)) })),
-    );
+    const { con, peer, sessionId } = await openThrough(proxy);
     try {
       await mediaAndInput(peer, 21);
       expect((await selectedPair(peer)).local?.candidateType).toBe('relay');
       const ufragBefore = ufrag(peer.pc.remoteDescription?.sdp);
 
-      // Cut the console off its TURN server until the agent, seeing ICE fail, sends its restart offer.
-      proxy.blocked = true;
-      const restart = await explained(
-        con.inbox.wait(
-          'signal',
-          (m) => m.sessionId === sessionId && m.payload.kind === 'offer',
-          // libwebrtc declares failure ~18 s after the cut on an idle machine; allow for a loaded one.
-          45_000,
-        ),
-      );
-      expect(peer.pc.iceConnectionState).toMatch(/disconnected|failed/);
-      proxy.blocked = false;
-
-      // The console (RtcConsole) answers the restart offer; ICE reconnects and media comes back.
-      await until(() => ['connected', 'completed'].includes(peer.pc.iceConnectionState), 10_000, 'ICE reconnected');
+      const ufragAfter = await cutUntilRestart(proxy, con, peer, sessionId);
       // Back through the restart (new credentials), not through the old, failed checks.
-      const ufragAfter = ufrag(restart.payload.kind === 'offer' ? restart.payload.sdp : undefined);
       expect(ufragAfter).toBeTruthy();
       expect(ufragAfter).not.toBe(ufragBefore);
       expect(ufrag(peer.pc.remoteDescription?.sdp)).toBe(ufragAfter);
@@ -154,17 +160,7 @@ describe.sequential('WebRTC through the embedded TURN server', () => {
       expect((await selectedPair(peer)).local?.candidateType).toBe('relay');
 
       // A second drop later in the same session gets its own restart (long sessions, flaky links).
-      proxy.blocked = true;
-      const second = await explained(
-        con.inbox.wait('signal', (m) => m.sessionId === sessionId && m.payload.kind === 'offer', 45_000),
-      );
-      proxy.blocked = false;
-      await until(
-        () => ['connected', 'completed'].includes(peer.pc.iceConnectionState),
-        10_000,
-        'ICE reconnected again',
-      );
-      const ufragSecond = ufrag(second.payload.kind === 'offer' ? second.payload.sdp : undefined);
+      const ufragSecond = await cutUntilRestart(proxy, con, peer, sessionId);
       expect(ufragSecond).not.toBe(ufragAfter);
       await mediaAndInput(peer, 23);
       expect(a.agent.sessions.has(sessionId)).toBe(true);
@@ -173,7 +169,86 @@ describe.sequential('WebRTC through the embedded TURN server', () => {
       proxy.close();
     }
   }, 150_000);
+
+  it("when the agent's ICE state misreports after a restart, the bytes received decide", async () => {
+    agentTurn = 'udp';
+    misreportAfterRestart = true;
+    restartGraceMs = 6000;
+    const proxy = await UdpProxy.start(r.port);
+    const { con, peer, sessionId } = await openThrough(proxy);
+    const logged = (line: string) => a.logs().split(line).length - 1;
+    const [upBefore, silentBefore] = [logged('ICE up again (bytes arriving)'), logged('nothing received for')];
+    try {
+      await mediaAndInput(peer, 31);
+      const first = await cutUntilRestart(proxy, con, peer, sessionId);
+      await mediaAndInput(peer, 32);
+      await until(() => logged('ICE up again (bytes arriving)') > upBefore, 5000, 'reconnection seen in the bytes');
+      // The restart's deadline passes with the state still reading 'disconnected': the session stays.
+      await new Promise((res) => setTimeout(res, restartGraceMs));
+      expect(a.agent.sessions.has(sessionId)).toBe(true);
+      await mediaAndInput(peer, 33);
+
+      // The state events say nothing new when the path goes again; the silence does.
+      const second = await cutUntilRestart(proxy, con, peer, sessionId, 'silence');
+      expect(second).not.toBe(first);
+      expect(logged('nothing received for')).toBe(silentBefore + 1);
+      await mediaAndInput(peer, 34);
+      expect(a.agent.sessions.has(sessionId)).toBe(true);
+      await end(con, peer, sessionId);
+    } finally {
+      misreportAfterRestart = false;
+      restartGraceMs = undefined;
+      proxy.close();
+    }
+  }, 150_000);
 });
+
+/** A session whose console reaches its TURN server only through `proxy`. */
+function openThrough(proxy: UdpProxy) {
+  return open((s) =>
+    turnOnly(s, 'udp').map((x) => ({ ...x, urls: x.urls.map((u) => u.replace(`:${r.port}?`, `:${proxy.port}?`)) })),
+  );
+}
+
+/**
+ * Cuts the console off its TURN server until the agent, seeing ICE fail, sends its restart offer;
+ * then restores the path and waits for the console's ICE to reconnect. Returns the offer's ufrag.
+ */
+async function cutUntilRestart(proxy: UdpProxy, con: TestConsole, peer: RtcConsole, sessionId: string, by = 'state') {
+  proxy.blocked = true;
+  const offer = await explained(
+    con.inbox.wait(
+      'signal',
+      (m) => m.sessionId === sessionId && m.payload.kind === 'offer',
+      // libwebrtc declares failure ~18 s after the cut on an idle machine; allow for a loaded one.
+      45_000,
+    ),
+  );
+  // Judged by libwebrtc's state, the agent restarts after the console has seen the cut; judged by the
+  // silence (5 s of no bytes), it may be first.
+  if (by === 'state') expect(peer.pc.iceConnectionState).toMatch(/disconnected|failed/);
+  proxy.blocked = false;
+  // The console (RtcConsole) answers the restart offer; ICE reconnects.
+  await explained(until(() => up(peer.pc.iceConnectionState), 10_000, 'ICE reconnected'));
+  return ufrag(offer.payload.kind === 'offer' ? offer.payload.sdp : undefined);
+}
+
+const up = (state: string) => state === 'connected' || state === 'completed';
+
+/** `pc` whose iceConnectionState reads 'disconnected' when it is up, once `after()` holds. */
+function misreportingUp(pc: WrtcPeerConnection, after: () => boolean): WrtcPeerConnection {
+  return new Proxy(pc, {
+    get(target, key) {
+      if (key === 'iceConnectionState') {
+        const state = target.iceConnectionState;
+        return after() && up(state) ? 'disconnected' : state;
+      }
+      const v = Reflect.get(target, key, target) as unknown;
+      return typeof v === 'function' ? v.bind(target) : v;
+    },
+    set: (target, key, value) => Reflect.set(target, key, value, target),
+  });
+}
 
 /** A failed wait says what the agent's WebRTC transport logged meanwhile (ICE states, restarts). */
 async function explained<T>(p: Promise<T>): Promise<T> {
@@ -186,8 +261,8 @@ async function explained<T>(p: Promise<T>): Promise<T> {
       .filter((l) => /ICE|restart|WebRTC|signalling step/.test(l))
       .slice(-30)
       .map((l) => {
-        const e = JSON.parse(l) as { time: number; msg: string; state?: string; reason?: string };
-        return `${new Date(e.time).toISOString().slice(11, 23)} ${e.msg}${e.state ? ` ${e.state}` : ''}${e.reason ? ` (${e.reason})` : ''}`;
+        const e = JSON.parse(l) as { time: number; msg: string; state?: string; reason?: string; summary?: string };
+        return `${new Date(e.time).toISOString().slice(11, 23)} ${e.msg}${e.state ? ` ${e.state}` : ''}${e.reason ? ` (${e.reason})` : ''}${e.summary ? `: ${e.summary}` : ''}`;
       });
     throw new Error(`${(err as Error).message}; the agent logged:\n${lines.join('\n')}`);
   }

@@ -1,9 +1,7 @@
 // The internet transport: one RTCPeerConnection per session. The console offers (data channels
 // `input`, `clipboard`, `control` and a recvonly video transceiver); the agent answers with its
-// screen as a screencast video track fed from the shared capture. On ICE failure the agent makes
-// one ICE-restart offer of its own (also when ICE stays disconnected for 5 s), which the console answers; if ICE fails again before it has
-// reconnected, the session ends. Once reconnected, a later failure gets its own restart, so a long
-// session survives repeated network drops.
+// screen as a screencast video track fed from the shared capture. ICE failures bring an ICE-restart
+// offer of the agent's own, which the console answers (ice-supervisor.ts).
 // Media does not depend on the relay socket, so a signalling outage does not end the session.
 import { decodeFrame, encodeFrame, type Frame, type SignalPayload } from '@rc-relay/protocol';
 import type { CursorState } from '../../backend/types';
@@ -14,17 +12,24 @@ import { Emitter } from '../../util/emitter';
 import type { SessionTransport, TransportEvents, TransportStats } from '../types';
 import { VideoCap } from './bitrate';
 import { ChannelSender } from './channel-sender';
-import { ALLOWED, CHANNELS, type ChannelName } from './channels';
+import { ALLOWED, CHANNELS, type ChannelName, CursorTrack } from './channels';
 import { I420Converter } from './i420';
-import { DISCONNECTED_GRACE_MS, RESTART_GRACE_MS, watchRestart } from './restart-watch';
+import { IceSupervisor } from './ice-supervisor';
 import { StepQueue } from './step-queue';
 import { StillGate } from './still-gate';
-import { type WrtcDataChannel, type WrtcPeerConnection, wrtc } from './wrtc';
+import {
+  type IceServer,
+  type PeerConnectionConfig,
+  peerConnectionConfig,
+  type WrtcDataChannel,
+  type WrtcPeerConnection,
+  wrtc,
+} from './wrtc';
 
 const DEFAULT_FPS = 30;
 
 export interface WebRtcOptions {
-  iceServers: { urls: string[]; username?: string | undefined; credential?: string | undefined }[];
+  iceServers: IceServer[];
   iceTransportPolicy?: 'all' | 'relay';
   signal: (p: SignalPayload) => void;
   capture: CaptureHub;
@@ -33,6 +38,8 @@ export interface WebRtcOptions {
   stillRefreshMs?: number;
   restartGraceMs?: number;
   disconnectedGraceMs?: number;
+  /** Makes the peer connection (default: wrtc's); a test wraps it to play libwebrtc's misreports. */
+  peerConnection?: (config: PeerConnectionConfig) => WrtcPeerConnection;
 }
 
 export class WebRtcTransport extends Emitter<TransportEvents> implements SessionTransport {
@@ -50,13 +57,10 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
   private readonly steps = new StepQueue();
   private remoteSet = false;
   private pendingCandidates: Extract<SignalPayload, { kind: 'candidate' }>[] = [];
-  private restarted = false;
-  private restartTimer: NodeJS.Timeout | undefined;
-  private disconnectedTimer: NodeJS.Timeout | undefined;
-  private connectedOnce = false;
+  private readonly ice: IceSupervisor;
   private trackAdded = false;
   private readonly cap = new VideoCap();
-  private cursorSent: { x: number; y: number; visible: boolean; serial: number } | undefined;
+  private readonly cursor = new CursorTrack();
   private closed = false;
   private queue: Promise<unknown> = Promise.resolve();
   private readonly stillGate: StillGate;
@@ -72,14 +76,8 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
     this.userSession = session.info.userSession;
     this.fps = o.fps ?? DEFAULT_FPS;
     this.stillGate = new StillGate(o.stillRefreshMs);
-    this.pc = new (wrtc().RTCPeerConnection)({
-      iceServers: o.iceServers.map((s) => ({
-        urls: s.urls,
-        ...(s.username ? { username: s.username } : {}),
-        ...(s.credential ? { credential: s.credential } : {}),
-      })),
-      iceTransportPolicy: o.iceTransportPolicy ?? 'all',
-    });
+    const config = peerConnectionConfig(o.iceServers, o.iceTransportPolicy);
+    this.pc = o.peerConnection ? o.peerConnection(config) : new (wrtc().RTCPeerConnection)(config);
     this.pc.onicecandidate = (ev) => {
       if (this.closed) return;
       if (!ev.candidate) return o.signal({ kind: 'end-of-candidates' });
@@ -90,7 +88,28 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
         sdpMLineIndex: ev.candidate.sdpMLineIndex,
       });
     };
-    this.pc.oniceconnectionstatechange = () => this.onIceState(this.pc.iceConnectionState);
+    this.ice = new IceSupervisor(
+      this.pc,
+      {
+        connected: () => {
+          // Capture starts here, not at the answer: starting it at the answer (tried, console bench
+          // --timeline) held up the answer and the agent's candidates by ~100 ms on a loaded host and
+          // made ICE ~100 ms later, more than the ~10–20 ms it would take off after connecting.
+          this.startVideo();
+          this.log.info('WebRTC connected');
+          this.emit('connected');
+        },
+        restart: () =>
+          this.steps.enqueue(async () => {
+            const offer = await this.pc.createOffer({ iceRestart: true });
+            await this.pc.setLocalDescription(offer);
+            this.o.signal({ kind: 'offer', sdp: offer.sdp });
+          }),
+        close: (reason) => this.close(reason),
+      },
+      this.log,
+      o,
+    );
     // The console closed its peer connection (DTLS close): nothing to restart.
     this.pc.onconnectionstatechange = () => {
       this.log.debug({ state: this.pc.connectionState }, 'connection state');
@@ -113,14 +132,14 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
   switchUserSession(id: string): void {
     this.userSession = id;
     this.monitor = '';
-    if (this.connectedOnce) this.startVideo();
+    if (this.ice.isConnected) this.startVideo();
     this.sendMonitors();
   }
 
   /** The video track takes the monitor's size from its next frame. */
   selectMonitor(id: string): void {
     this.monitor = id;
-    if (this.connectedOnce) this.startVideo();
+    if (this.ice.isConnected) this.startVideo();
     this.sendMonitors();
   }
 
@@ -145,8 +164,7 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
   close(reason = 'closed'): void {
     if (this.closed) return;
     this.closed = true;
-    clearTimeout(this.restartTimer);
-    clearTimeout(this.disconnectedTimer);
+    this.ice.stop();
     this.sub?.close();
     for (const s of this.senders.values()) s.close();
     this.track.stop();
@@ -227,66 +245,6 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
     }
   }
 
-  private onIceState(state: string) {
-    this.log.debug({ state }, 'ICE state');
-    if (this.closed) return;
-    const up = (st: string) => st === 'connected' || st === 'completed';
-    if (up(state) || state === 'failed' || state === 'closed') {
-      clearTimeout(this.disconnectedTimer);
-      this.disconnectedTimer = undefined;
-    } else if (this.connectedOnce && !this.restarted && !this.disconnectedTimer) {
-      // Once connected, not being connected (disconnected, or checking again) for the grace period is
-      // handled as a failure. A restart in progress has its own deadline (restartTimer).
-      this.disconnectedTimer = setTimeout(() => {
-        this.disconnectedTimer = undefined;
-        if (!this.closed && !this.restarted && !up(this.pc.iceConnectionState)) this.onIceState('failed');
-      }, this.o.disconnectedGraceMs ?? DISCONNECTED_GRACE_MS);
-      return;
-    }
-    if (state === 'connected' || state === 'completed') {
-      clearTimeout(this.restartTimer);
-      this.restartTimer = undefined;
-      if (this.restarted) {
-        this.restarted = false;
-        this.log.info('ICE reconnected after a restart');
-      }
-      if (!this.connectedOnce) {
-        this.connectedOnce = true;
-        // Capture starts here, not at the answer: starting it at the answer (tried, console bench
-        // --timeline) held up the answer and the agent's candidates by ~100 ms on a loaded host and
-        // made ICE ~100 ms later, more than the ~10–20 ms it would take off after connecting.
-        this.startVideo();
-        this.log.info('WebRTC connected');
-        this.emit('connected');
-      }
-      return;
-    }
-    if (state === 'failed') {
-      if (this.restarted) return this.close('ICE failed after a restart');
-      this.restarted = true;
-      this.log.warn({ state: this.pc.iceConnectionState }, 'ICE failed or disconnected too long; restarting');
-      this.steps
-        .enqueue(async () => {
-          const offer = await this.pc.createOffer({ iceRestart: true });
-          await this.pc.setLocalDescription(offer);
-          this.o.signal({ kind: 'offer', sdp: offer.sdp });
-        })
-        .catch((err) => this.close(`ICE restart failed: ${(err as Error).message}`));
-      this.restartTimer = setTimeout(
-        () => this.close('ICE restart did not reconnect'),
-        this.o.restartGraceMs ?? RESTART_GRACE_MS,
-      );
-      void watchRestart(
-        this.pc,
-        () => this.restarted && !this.closed,
-        () => {
-          this.log.info({ state: this.pc.iceConnectionState }, 'ICE up again (seen in the candidate pairs)');
-          this.onIceState('connected');
-        },
-      );
-    }
-  }
-
   private startVideo() {
     this.sub?.close();
     this.sub = undefined;
@@ -318,15 +276,12 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
     );
   }
 
-  /** The pointer is not in the video (capture leaves it out): position and shape go on `control`. */
+  /** The pointer's position and shape on `control`, when they changed (channels.ts). */
   private sendCursor(c: CursorState) {
     const control = this.senders.get('control');
-    const prev = this.cursorSent;
-    if (!control) return;
-    if (prev && prev.x === c.x && prev.y === c.y && prev.visible === c.visible && prev.serial === c.shapeSerial) return;
-    const shape = (!prev || prev.serial !== c.shapeSerial) && c.shape ? c.shape : null;
-    this.cursorSent = { x: c.x, y: c.y, visible: c.visible, serial: c.shapeSerial };
-    const b = encodeFrame({ type: 'cursor', x: c.x, y: c.y, visible: c.visible, shape });
+    const f = control && this.cursor.next(c);
+    if (!f) return;
+    const b = encodeFrame(f);
     this.counters.bytesSent += b.length;
     control.send(b);
   }

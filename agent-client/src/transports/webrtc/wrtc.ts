@@ -82,6 +82,21 @@ export interface Wrtc {
   };
 }
 
+export type PeerConnectionConfig = NonNullable<ConstructorParameters<Wrtc['RTCPeerConnection']>[0]>;
+export type IceServer = { urls: string[]; username?: string | undefined; credential?: string | undefined };
+
+/** The relay's ICE servers as libwebrtc takes them (no empty username or credential fields). */
+export function peerConnectionConfig(servers: IceServer[], policy: 'all' | 'relay' = 'all'): PeerConnectionConfig {
+  return {
+    iceServers: servers.map((s) => ({
+      urls: s.urls,
+      ...(s.username ? { username: s.username } : {}),
+      ...(s.credential ? { credential: s.credential } : {}),
+    })),
+    iceTransportPolicy: policy,
+  };
+}
+
 let loaded: Wrtc | undefined;
 
 /** Whether this process loaded the native WebRTC addon (its threads can crash Node's exit teardown). */
