@@ -17,6 +17,7 @@ declare global {
   }
 }
 
+performance.mark('rc:early-script');
 const route = /^#\/lan\?(.*)$/.exec(location.hash);
 const token = route ? new URLSearchParams(route[1]).get('token') : null;
 if (token) {

@@ -34,9 +34,10 @@ const ARM_CLICK = `((px, py) => {
 // In the page: the navigation's steps and the console's marks, ms after the navigation started.
 const LAN_MARKS = `(() => {
   const n = performance.getEntriesByType('navigation')[0];
-  const nav = n ? [['nav.responseEnd', n.responseEnd], ['nav.domContentLoaded', n.domContentLoadedEventEnd], ['nav.load', n.loadEventEnd]] : [];
+  const nav = n ? [['nav.requestStart', n.requestStart], ['nav.responseStart', n.responseStart], ['nav.responseEnd', n.responseEnd], ['nav.domInteractive', n.domInteractive], ['nav.domContentLoaded', n.domContentLoadedEventEnd], ['nav.load', n.loadEventEnd]] : [];
+  const res = performance.getEntriesByType('resource').flatMap((r) => [[r.name.split('/').pop() + ' fetch', r.startTime], [r.name.split('/').pop() + ' loaded', r.responseEnd]]);
   const marks = performance.getEntriesByType('mark').map((m) => [m.name, m.startTime]);
-  return [...nav, ...marks].filter((e) => e[1] > 0).sort((a, b) => a[1] - b[1]);
+  return [...nav, ...res, ...marks].filter((e) => e[1] > 0).sort((a, b) => a[1] - b[1]);
 })()`;
 
 export async function benchLan(
