@@ -14,7 +14,7 @@ import { LanError, type LanErrorCode, type LanTicket } from './agent-link';
 import { type EarlySession, openEarly } from './early';
 import { Emitter } from './emitter';
 import { FrameRouter } from './router';
-import { serveStatic } from './static-files';
+import { StaticFiles } from './static-files';
 
 export interface BridgeOptions {
   distDir: string;
@@ -56,9 +56,10 @@ export class LanBridge extends Emitter<BridgeEvents> {
 
   constructor(private readonly o: BridgeOptions) {
     super((err, event) => o.log.error({ err, event }, 'bridge listener failed'));
+    const files = new StaticFiles(o.distDir);
     this.http = http.createServer((req, res) => {
       if (!this.hostOk(req.headers.host)) return void res.writeHead(403).end('wrong Host');
-      serveStatic(o.distDir, req, res);
+      files.serve(req, res);
     });
     this.http.on('upgrade', (req, socket, head) => this.onUpgrade(req, socket, head));
     this.http.on('clientError', (_err, socket) => socket.destroy());
