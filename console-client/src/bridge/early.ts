@@ -23,7 +23,7 @@ export interface EarlySession {
 }
 
 /**
- * Admits the ticket and binds 42188 then 42187. `signal` aborts the set-up (the device user's
+ * Admits the ticket and binds 42188 and 42187. `signal` aborts the set-up (the device user's
  * prompt is withdrawn); after it resolves, `close()` ends the session.
  */
 export async function openEarly(lan: LanTicket, consentMs: number, signal: AbortSignal): Promise<EarlySession> {
@@ -52,10 +52,19 @@ export async function openEarly(lan: LanTicket, consentMs: number, signal: Abort
         }),
       );
     };
-    hold(await bind(lan, a, 'sessions'));
-    hold(await bind(lan, a, 'screen'));
+    // Both binds at once (two TLS handshakes in parallel), each held the moment it is bound.
+    const holding = (c: AgentConn) => {
+      hold(c);
+      return c;
+    };
+    const bound = await Promise.allSettled([bind(lan, a, 'sessions').then(holding), bind(lan, a, 'screen').then(holding)]);
+    const failed = bound.find((b) => b.status === 'rejected');
+    if (failed) throw failed.reason;
     if (signal.aborted) throw new Error('aborted');
-    const [sessions, screen] = conns as [AgentConn, AgentConn];
+    const [sessions, screen] = bound.map((b) => (b as PromiseFulfilledResult<AgentConn>).value) as [
+      AgentConn,
+      AgentConn,
+    ];
     return {
       admission: a,
       screen,
