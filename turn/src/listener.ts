@@ -25,7 +25,9 @@ export function createTurnStreamListener(options: TurnStreamListenerOptions): ne
   const timeoutMs = options.sniffTimeoutMs ?? 10_000;
   const secure = options.tls ? tls.createSecureContext({ cert: options.tls.cert, key: options.tls.key }) : undefined;
 
-  return net.createServer((socket) => {
+  // No Nagle: a relayed media packet goes out the moment it is written, not after the previous
+  // one's ACK (as coturn does with TCP_NODELAY; the relay's shared HTTPS port does the same).
+  return net.createServer({ noDelay: true }, (socket) => {
     const remote = {
       address: socket.remoteAddress ?? '',
       port: socket.remotePort ?? 0,
