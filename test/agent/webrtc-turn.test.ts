@@ -177,7 +177,7 @@ describe.sequential('WebRTC through the embedded TURN server', () => {
     const proxy = await UdpProxy.start(r.port);
     const { con, peer, sessionId } = await openThrough(proxy);
     const logged = (line: string) => a.logs().split(line).length - 1;
-    const [upBefore, silentBefore] = [logged('ICE up again (bytes arriving)'), logged('nothing received for')];
+    const upBefore = logged('ICE up again (bytes arriving)');
     try {
       await mediaAndInput(peer, 31);
       const first = await cutUntilRestart(proxy, con, peer, sessionId);
@@ -189,9 +189,10 @@ describe.sequential('WebRTC through the embedded TURN server', () => {
       await mediaAndInput(peer, 33);
 
       // The state events say nothing new when the path goes again; the silence does.
-      const second = await cutUntilRestart(proxy, con, peer, sessionId, 'silence');
+      const silentBefore = logged(SILENCE);
+      const second = await cutUntilRestart(proxy, con, peer, sessionId);
       expect(second).not.toBe(first);
-      expect(logged('nothing received for')).toBe(silentBefore + 1);
+      expect(logged(SILENCE)).toBe(silentBefore + 1);
       await mediaAndInput(peer, 34);
       expect(a.agent.sessions.has(sessionId)).toBe(true);
       await end(con, peer, sessionId);
@@ -214,7 +215,7 @@ function openThrough(proxy: UdpProxy) {
  * Cuts the console off its TURN server until the agent, seeing ICE fail, sends its restart offer;
  * then restores the path and waits for the console's ICE to reconnect. Returns the offer's ufrag.
  */
-async function cutUntilRestart(proxy: UdpProxy, con: TestConsole, peer: RtcConsole, sessionId: string, by = 'state') {
+async function cutUntilRestart(proxy: UdpProxy, con: TestConsole, peer: RtcConsole, sessionId: string) {
   proxy.blocked = true;
   const offer = await explained(
     con.inbox.wait(
@@ -224,15 +225,13 @@ async function cutUntilRestart(proxy: UdpProxy, con: TestConsole, peer: RtcConso
       45_000,
     ),
   );
-  // Judged by libwebrtc's state, the agent restarts after the console has seen the cut; judged by the
-  // silence (5 s of no bytes), it may be first.
-  if (by === 'state') expect(peer.pc.iceConnectionState).toMatch(/disconnected|failed/);
   proxy.blocked = false;
   // The console (RtcConsole) answers the restart offer; ICE reconnects.
   await explained(until(() => up(peer.pc.iceConnectionState), 10_000, 'ICE reconnected'));
   return ufrag(offer.payload.kind === 'offer' ? offer.payload.sdp : undefined);
 }
 
+const SILENCE = 'nothing received from the console';
 const up = (state: string) => state === 'connected' || state === 'completed';
 
 /** `pc` whose iceConnectionState reads 'disconnected' when it is up, once `after()` holds. */
@@ -258,8 +257,8 @@ async function explained<T>(p: Promise<T>): Promise<T> {
     const lines = a
       .logs()
       .split('\n')
-      .filter((l) => /ICE|restart|WebRTC|signalling step/.test(l))
-      .slice(-30)
+      .filter((l) => /ICE|restart|WebRTC|signal|relay|online|offline/.test(l))
+      .slice(-40)
       .map((l) => {
         const e = JSON.parse(l) as { time: number; msg: string; state?: string; reason?: string; summary?: string };
         return `${new Date(e.time).toISOString().slice(11, 23)} ${e.msg}${e.state ? ` ${e.state}` : ''}${e.reason ? ` (${e.reason})` : ''}${e.summary ? `: ${e.summary}` : ''}`;

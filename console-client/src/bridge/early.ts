@@ -57,7 +57,10 @@ export async function openEarly(lan: LanTicket, consentMs: number, signal: Abort
       hold(c);
       return c;
     };
-    const bound = await Promise.allSettled([bind(lan, a, 'sessions').then(holding), bind(lan, a, 'screen').then(holding)]);
+    const bound = await Promise.allSettled([
+      bind(lan, a, 'sessions').then(holding),
+      bind(lan, a, 'screen').then(holding),
+    ]);
     const failed = bound.find((b) => b.status === 'rejected');
     if (failed) throw failed.reason;
     if (signal.aborted) throw new Error('aborted');

@@ -28,6 +28,17 @@ describe('watchReceived', () => {
     expect(flow).toHaveBeenCalledTimes(1);
   });
 
+  it('reads at once, so bytes that arrive within the first second count', async () => {
+    const rx = { bytes: 500 };
+    const flow = vi.fn();
+    const done = watchReceived(fakePc(rx), () => true, { flow });
+    await vi.advanceTimersByTimeAsync(500);
+    rx.bytes += 100;
+    await vi.advanceTimersByTimeAsync(600);
+    await done;
+    expect(flow).toHaveBeenCalledTimes(1);
+  });
+
   it('calls silent after silentMs without bytes, however long the bytes flowed before', async () => {
     const rx = { bytes: 0 };
     const silent = vi.fn();
@@ -51,9 +62,10 @@ describe('watchReceived', () => {
     const done = watchReceived(fakePc(rx), () => active, { flow });
     await vi.advanceTimersByTimeAsync(6000);
     rx.hang = false;
-    await vi.advanceTimersByTimeAsync(1000);
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(flow).not.toHaveBeenCalled();
     rx.bytes = 20;
-    await vi.advanceTimersByTimeAsync(2000);
+    await vi.advanceTimersByTimeAsync(3000);
     expect(flow).toHaveBeenCalledTimes(1);
     await done;
 

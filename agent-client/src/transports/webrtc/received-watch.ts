@@ -1,7 +1,7 @@
 // The path judged by what arrives: the bytes received on the peer connection's transports (DTLS,
 // SRTP, SCTP; not STUN), read once a second. ice-supervisor.ts uses it where libwebrtc's ICE state
 // events cannot be relied on.
-import { withTimeout } from './step-queue';
+import { TimedOut, withTimeout } from './step-queue';
 import type { WrtcPeerConnection } from './wrtc';
 
 const TICK_MS = 1000;
@@ -20,8 +20,9 @@ export interface ReceivedWatch {
 export async function watchReceived(pc: WrtcPeerConnection, active: () => boolean, on: ReceivedWatch): Promise<void> {
   let last = -1;
   let lastChange = Date.now();
-  while (active()) {
-    await new Promise((r) => setTimeout(r, TICK_MS));
+  // The first reading at once: bytes that arrive within the first second count too.
+  for (let first = true; active(); first = false) {
+    if (!first) await new Promise((r) => setTimeout(r, TICK_MS));
     if (!active()) return;
     const read = await readReceived(pc);
     if (read === 'closed') return; // the peer connection is gone; the transport is closing
@@ -45,7 +46,7 @@ async function readReceived(
   try {
     stats = await withTimeout(pc.getStats(), TICK_MS);
   } catch (err) {
-    return /no result/.test((err as Error).message) ? undefined : 'closed';
+    return err instanceof TimedOut ? undefined : 'closed';
   }
   let bytes = 0;
   const parts: string[] = [];

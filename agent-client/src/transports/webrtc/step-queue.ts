@@ -19,10 +19,13 @@ export class StepQueue {
   }
 }
 
+/** What withTimeout rejects with when the promise did not settle in time. */
+export class TimedOut extends Error {}
+
 export function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no result after ${ms} ms`)), ms);
+    timer = setTimeout(() => reject(new TimedOut(`no result after ${ms} ms`)), ms);
     timer.unref();
   });
   return Promise.race([p, late]).finally(() => clearTimeout(timer));

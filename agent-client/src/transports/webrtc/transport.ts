@@ -101,9 +101,11 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
         },
         restart: () =>
           this.steps.enqueue(async () => {
+            this.log.debug('ICE restart: creating the offer');
             const offer = await this.pc.createOffer({ iceRestart: true });
             await this.pc.setLocalDescription(offer);
             this.o.signal({ kind: 'offer', sdp: offer.sdp });
+            this.log.debug('ICE restart: offer sent');
           }),
         close: (reason) => this.close(reason),
       },
