@@ -24,6 +24,14 @@ const NOT_BUILT =
   'has no <code>index.html</code>. Run <code>npm run build:console</code> in the rc-relay checkout, then run ' +
   '<code>rc-console connect … --lan</code> again.</p>';
 
+/** On every answer: nothing cached (the bridge's origin is new each time), no sniffing, no framing. */
+const common = {
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+};
+
 interface File {
   body: Buffer;
   type: string;
@@ -53,12 +61,6 @@ export class StaticFiles {
   }
 
   serve(req: IncomingMessage, res: ServerResponse): void {
-    const common = {
-      'cache-control': 'no-store',
-      'x-content-type-options': 'nosniff',
-      'x-frame-options': 'DENY',
-      'referrer-policy': 'no-referrer',
-    };
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { ...common, allow: 'GET, HEAD' }).end();
       return;

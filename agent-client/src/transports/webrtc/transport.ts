@@ -3,7 +3,7 @@
 // screen as a screencast video track fed from the shared capture. ICE failures bring an ICE-restart
 // offer of the agent's own, which the console answers (ice-supervisor.ts).
 // Media does not depend on the relay socket, so a signalling outage does not end the session.
-import { decodeFrame, encodeFrame, type Frame, type SignalPayload } from '@rc-relay/protocol';
+import { decodeFrame, encodeFrame, type Frame, type IceServer, type SignalPayload } from '@rc-relay/protocol';
 import type { CursorState } from '../../backend/types';
 import type { Logger } from '../../log';
 import type { CaptureHub, CaptureSubscription } from '../../screen/capture-hub';
@@ -18,7 +18,6 @@ import { IceSupervisor } from './ice-supervisor';
 import { StepQueue } from './step-queue';
 import { StillGate } from './still-gate';
 import {
-  type IceServer,
   type PeerConnectionConfig,
   peerConnectionConfig,
   type WrtcDataChannel,

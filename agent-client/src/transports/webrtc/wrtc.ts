@@ -1,6 +1,7 @@
 // The slice of @roamhq/wrtc (installed as `wrtc`, FINDINGS.md) the agent uses, typed here because
 // the package ships no types. It is loaded with require: it is a CommonJS native addon.
 import { createRequire } from 'node:module';
+import type { IceServer } from '@rc-relay/protocol';
 
 export interface RTCIceServerInit {
   urls: string | string[];
@@ -83,7 +84,6 @@ export interface Wrtc {
 }
 
 export type PeerConnectionConfig = NonNullable<ConstructorParameters<Wrtc['RTCPeerConnection']>[0]>;
-export type IceServer = { urls: string[]; username?: string | undefined; credential?: string | undefined };
 
 /** The relay's ICE servers as libwebrtc takes them (no empty username or credential fields). */
 export function peerConnectionConfig(servers: IceServer[], policy: 'all' | 'relay' = 'all'): PeerConnectionConfig {
