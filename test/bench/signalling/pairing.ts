@@ -58,7 +58,8 @@ export class ApiClient {
     ca: string | null,
   ) {
     if (ca) {
-      this.h2 = http2.connect(base, { ca });
+      // Nagle off, as browsers have it: the request's HEADERS and DATA frames are separate writes.
+      this.h2 = http2.connect(base, { ca }, (_session, socket) => socket.setNoDelay(true));
       this.h2.on('error', () => {});
     } else this.agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
   }
@@ -173,32 +174,48 @@ export interface PairingResult {
   wallSeconds: number;
 }
 
-export async function runPairings(opts: {
+/** What the consoles need to log in and connect. */
+export interface ConsolesOptions {
   base: string;
   ca: string | null;
   password: string;
+  consoles: number;
+}
+
+/** The pairing schedule. */
+export interface ScheduleOptions {
   deviceIds: string[];
   ratePerSecond: number;
   count: number;
-  consoles: number;
-  /** Called once the consoles are connected, right before the first pairing. */
-  onConsolesReady?: () => Promise<void>;
-}): Promise<PairingResult> {
-  const api = new ApiClient(opts.base, opts.ca);
-  const consoles: ConsoleConn[] = [];
-  try {
+}
+
+/**
+ * The consoles of the pairing benchmark: `connect` logs in and opens the consoles (each receives the
+ * whole presence snapshot), `run` drives the open-loop schedule of pairings. Two steps, so that the
+ * orchestrator starts its measurement windows between them.
+ */
+export class PairingConsoles {
+  private api: ApiClient | undefined;
+  private readonly consoles: ConsoleConn[] = [];
+  private consoleConnectMs: number[] = [];
+
+  async connect(opts: ConsolesOptions): Promise<void> {
+    const api = new ApiClient(opts.base, opts.ca);
+    this.api = api;
     const login = await api.post('/api/v1/auth/login', { username: 'admin', password: opts.password });
     if (login.status !== 200) throw new Error(`login: ${login.status} ${JSON.stringify(login.body)}`);
     api.token = login.body.token;
     const wsBase = opts.base.replace(/^http/, 'ws');
-    const consoleConnectMs: number[] = [];
     for (let i = 0; i < opts.consoles; i++) {
       const c = new ConsoleConn();
-      consoleConnectMs.push(await c.connect(wsBase, opts.ca, api.token));
-      consoles.push(c);
+      this.consoleConnectMs.push(await c.connect(wsBase, opts.ca, api.token));
+      this.consoles.push(c);
     }
+  }
 
-    await opts.onConsolesReady?.();
+  async run(opts: ScheduleOptions): Promise<PairingResult> {
+    const { api, consoles } = this;
+    if (!api || consoles.length === 0) throw new Error('run before connect');
     const r: PairingResult = {
       attempted: 0,
       completed: 0,
@@ -208,7 +225,7 @@ export async function runPairings(opts: {
       post: [],
       accepted: [],
       maxStartLagMs: 0,
-      consoleConnectMs,
+      consoleConnectMs: this.consoleConnectMs,
       snapshotDevices: consoles[0]?.snapshotDevices ?? 0,
       snapshotBytes: consoles[0]?.snapshotBytes ?? 0,
       wallSeconds: 0,
@@ -283,8 +300,10 @@ export async function runPairings(opts: {
     r.wallSeconds = (performance.now() - start) / 1000;
     for (const c of consoles) for (const [k, v] of Object.entries(c.errors)) r.failures[`error ${k}`] = v;
     return r;
-  } finally {
-    for (const c of consoles) c.ws?.terminate();
-    api.close();
+  }
+
+  close() {
+    for (const c of this.consoles) c.ws?.terminate();
+    this.api?.close();
   }
 }

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadTlsMaterial } from '../../../server/src/keys';
 import { Store } from '../../../server/src/store';
-import { runPairings } from './pairing';
+import type { PairingResult } from './pairing';
 import {
   Child,
   cpuPercent,
@@ -60,7 +60,8 @@ let cleaning: Promise<void> | undefined;
 function cleanup(): Promise<void> {
   cleaning ??= (async () => {
     await Promise.all([...children].map((c) => c.stop()));
-    rmSync(tmp, { recursive: true, force: true });
+    if (process.env.BENCH_KEEP_TMP === '1') log(`kept ${tmp} (children.log has the children's output)`);
+    else rmSync(tmp, { recursive: true, force: true });
   })();
   return cleaning;
 }
@@ -77,9 +78,12 @@ const watchdog = setTimeout(() => {
 
 /** BENCH_PROF_DIR=/abs/dir writes a V8 CPU profile of each relay process there (for finding hot spots). */
 const PROF_DIR = process.env.BENCH_PROF_DIR;
+/** BENCH_RELAY_FLAGS='--trace-gc' passes Node flags to each relay process (its output goes to children.log). */
+const RELAY_FLAGS = process.env.BENCH_RELAY_FLAGS?.split(' ').filter(Boolean) ?? [];
 
 function spawnChild(name: string, file: string, env: Record<string, string>): Child {
-  const args = PROF_DIR && file === 'relay-child.ts' ? ['--cpu-prof', `--cpu-prof-dir=${PROF_DIR}`] : [];
+  const prof = PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROF_DIR}`] : [];
+  const args = file === 'relay-child.ts' ? [...prof, ...RELAY_FLAGS] : [];
   const c = new Child(name, join(HERE, file), env, limits.hard, logFd, ROOT, args);
   children.add(c);
   void c.exited.then((code) => {
@@ -156,13 +160,14 @@ interface RunResult {
   points: MemPoint[];
   connectRate: number[];
   idle?: IdleCpu;
-  pairing?: Awaited<ReturnType<typeof runPairings>> & {
+  pairing?: PairingResult & {
     serverCpuPct: number;
     cpuMsPerPairing: number;
     /** Event loops during the pairings (after the consoles connected): the relay's and the agents'. */
     loop: LoopStats;
     idleAgentsLoop: LoopStats;
     pairedAgentsLoop?: LoopStats;
+    consolesLoop: LoopStats;
     pairedAgents: number;
     otherPct: number;
   };
@@ -297,28 +302,26 @@ async function runScenario(sc: Scenario): Promise<RunResult> {
         pairIds = deviceIds.slice(have, have + PAIRED_AGENTS);
         await sleep(SETTLE_MS);
       }
-      const loops = [server, agents[0]!, ...(paired ? [paired] : [])];
-      let s0 = sampleProc(server.pid);
-      let other = otherLoad();
-      const p = await runPairings({
-        base,
-        ca: sc.tls ? tlsMaterial.cert : null,
-        password: ADMIN_PASSWORD,
-        deviceIds: pairIds,
-        ratePerSecond: PAIR_RATE,
-        count: PAIR_COUNT,
-        consoles: CONSOLES,
-        onConsolesReady: async () => {
-          await Promise.all(loops.map((c) => c.request({ type: 'loopReset' }, 10_000)));
-          s0 = sampleProc(server.pid);
-          other = otherLoad();
-        },
-      });
+      const consoles = spawnChild(`consoles ${sc.label}`, 'consoles-child.ts', {});
+      await consoles.once('ready', 30_000);
+      await consoles.request(
+        { type: 'connect', base, ca: sc.tls ? tlsMaterial.cert : null, password: ADMIN_PASSWORD, consoles: CONSOLES },
+        120_000,
+      );
+      const loops = [server, agents[0]!, consoles, ...(paired ? [paired] : [])];
+      await Promise.all(loops.map((c) => c.request({ type: 'loopReset' }, 10_000)));
+      const s0 = sampleProc(server.pid);
+      const other = otherLoad();
+      const { result: p } = await consoles.request<{ type: string; result: PairingResult }>(
+        { type: 'run', deviceIds: pairIds, ratePerSecond: PAIR_RATE, count: PAIR_COUNT },
+        PAIR_COUNT * (1000 / PAIR_RATE) + 60_000,
+      );
       const s1: ProcSample = sampleProc(server.pid);
       const otherPct = other();
-      const [loop, idleAgentsLoop, pairedAgentsLoop] = await Promise.all(
+      const [loop, idleAgentsLoop, consolesLoop, pairedAgentsLoop] = await Promise.all(
         loops.map((c) => c.request<LoopStats & { type: string }>({ type: 'loop' }, 10_000)),
       );
+      await stopChild(consoles);
       const idleCpuS = ((result.idle?.cpuPct ?? 0) / 100) * ((s1.at - s0.at) / 1000);
       result.pairing = {
         ...p,
@@ -327,6 +330,7 @@ async function runScenario(sc: Scenario): Promise<RunResult> {
         loop: loop!,
         idleAgentsLoop: idleAgentsLoop!,
         pairedAgentsLoop,
+        consolesLoop: consolesLoop!,
         pairedAgents: paired ? PAIRED_AGENTS : 0,
         otherPct,
       };
@@ -462,6 +466,7 @@ function report(results: RunResult[]): string {
         `(presence.snapshot of ${p.snapshotDevices.toLocaleString('en')} devices, ${(p.snapshotBytes / 1024 / 1024).toFixed(1)} MB); ` +
         `event loops (delay p99 / max; GC pauses, max, total): relay ${loopText(p.loop)}; idle agents ${loopText(p.idleAgentsLoop)}` +
         `${p.pairedAgentsLoop ? `; paired agents ${loopText(p.pairedAgentsLoop)}` : ''}; ` +
+        `consoles ${loopText(p.consolesLoop)}; ` +
         `client start lag max ${p.maxStartLagMs.toFixed(1)} ms; failures ${JSON.stringify(p.failures)}; wall ${p.wallSeconds.toFixed(1)} s.`,
     );
   }
