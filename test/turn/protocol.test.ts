@@ -1,12 +1,10 @@
-// Protocol behaviour a client would notice, over real loopback sockets: authentication errors,
-// policy, quotas, lifetimes, channel rules and garbage resistance.
+// TURN as a client sees it, over real loopback sockets: authentication errors, relaying through
+// Send/Data and channels, reserved ports, IPv6 relays and allocation lifetimes.
 import { randomBytes } from 'node:crypto';
 import dgram from 'node:dgram';
-import net from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ChannelNumber } from '../../turn/src/stun/attributes/channel-number';
 import { DataAttr } from '../../turn/src/stun/attributes/data';
-import { DontFragment } from '../../turn/src/stun/attributes/dont-fragment';
 import { EvenPort } from '../../turn/src/stun/attributes/even-port';
 import { Lifetime } from '../../turn/src/stun/attributes/lifetime';
 import { Nonce } from '../../turn/src/stun/attributes/nonce';
@@ -14,36 +12,21 @@ import { Realm } from '../../turn/src/stun/attributes/realm';
 import { RequestedAddressFamily } from '../../turn/src/stun/attributes/requested-address-family';
 import { RequestedTransport } from '../../turn/src/stun/attributes/requested-transport';
 import { ReservationToken } from '../../turn/src/stun/attributes/reservation-token';
-import { UnknownAttributes } from '../../turn/src/stun/attributes/unknown-attributes';
 import { Username } from '../../turn/src/stun/attributes/username';
 import { XorMappedAddress, XorPeerAddress, XorRelayedAddress } from '../../turn/src/stun/attributes/xor-address';
 import { MessageBuilder } from '../../turn/src/stun/builder';
 import { encodeChannelData } from '../../turn/src/stun/channel-data';
-import { Attr, MessageClass, Method } from '../../turn/src/stun/constants';
+import { MessageClass, Method } from '../../turn/src/stun/constants';
 import { readAttribute } from '../../turn/src/stun/message';
-import { type Harness, startTurn } from './harness';
+import { startTurn } from './harness';
+import { turnSuite, udp17 } from './suite';
 import { errorCode, isSuccess, sleep, TurnTestClient, udpPeer } from './turn-client';
 
-const udp17 = (b: MessageBuilder) => b.add(RequestedTransport, 17);
-
 describe('TURN protocol over loopback', () => {
-  let h: Harness;
-  const clients: TurnTestClient[] = [];
-  const client = async (label: string, ttl?: number) => {
-    const c = await TurnTestClient.udp(h.udpPort, h.creds(label, ttl));
-    clients.push(c);
-    return c;
-  };
-  beforeAll(async () => {
-    h = await startTurn({ maxAllocationsPerUser: 2, permissionLifetimeSec: 300 });
-  });
-  afterEach(() => {
-    for (const c of clients.splice(0)) c.close();
-  });
-  afterAll(() => h.close());
+  const suite = turnSuite({ maxAllocationsPerUser: 2, permissionLifetimeSec: 300 });
 
   it('Binding needs no credentials and reports the reflexive address', async () => {
-    const c = await client('binding');
+    const c = await suite.client('binding');
     const res = await c.request(Method.Binding, () => {}, { auth: false });
     expect(isSuccess(res)).toBe(true);
     const mapped = readAttribute(res, XorMappedAddress);
@@ -51,7 +34,7 @@ describe('TURN protocol over loopback', () => {
   });
 
   it('Allocate without credentials is challenged (401 with REALM and NONCE), never served', async () => {
-    const c = await client('anon');
+    const c = await suite.client('anon');
     const res = await c.request(Method.Allocate, udp17, { auth: false });
     expect(errorCode(res)).toBe(401);
     c.learn(res);
@@ -61,16 +44,16 @@ describe('TURN protocol over loopback', () => {
   });
 
   it('expired REST credentials → 401 even with the right HMAC password', async () => {
-    const c = await client('expired', -10);
-    const before = h.server.stats().authFailures;
+    const c = await suite.client('expired', -10);
+    const before = suite.h.server.stats().authFailures;
     const res = await c.authed(Method.Allocate, udp17);
     expect(errorCode(res)).toBe(401);
-    expect(h.server.stats().authFailures).toBe(before + 1);
+    expect(suite.h.server.stats().authFailures).toBe(before + 1);
   });
 
   it('wrong password → 401; a nonce issued to another client → 438 with a fresh nonce', async () => {
-    const a = await client('alice');
-    const b = await client('alice');
+    const a = await suite.client('alice');
+    const b = await suite.client('alice');
     await a.request(Method.Allocate, udp17, { auth: false }).then((r) => a.learn(r));
     const wrong = await a.request(Method.Allocate, udp17, { key: Buffer.alloc(16) });
     expect(errorCode(wrong)).toBe(401);
@@ -88,7 +71,7 @@ describe('TURN protocol over loopback', () => {
   it('a nonce past its lifetime → 438 Stale Nonce', async () => {
     const short = await startTurn({ nonceLifetimeSec: 1 });
     const c = await TurnTestClient.udp(short.udpPort, short.creds('slow'));
-    clients.push(c);
+    suite.clients.push(c);
     await c.request(Method.Allocate, udp17, { auth: false }).then((r) => c.learn(r));
     await sleep(2100);
     const res = await c.request(Method.Allocate, udp17);
@@ -97,7 +80,7 @@ describe('TURN protocol over loopback', () => {
   });
 
   it('relays Send → peer and peer → Data indication; nothing after Refresh LIFETIME 0', async () => {
-    const c = await client('relay');
+    const c = await suite.client('relay');
     const peer = await udpPeer();
     const alloc = await c.authed(Method.Allocate, udp17);
     expect(isSuccess(alloc)).toBe(true);
@@ -142,7 +125,7 @@ describe('TURN protocol over loopback', () => {
   });
 
   it('ChannelBind: ChannelData both ways, rebinding rules (400), retransmitted Allocate, 437 on a second Allocate', async () => {
-    const c = await client('channels');
+    const c = await suite.client('channels');
     const peer = await udpPeer();
     const other = await udpPeer();
     await c.request(Method.Allocate, udp17, { auth: false }).then((r) => c.learn(r));
@@ -185,94 +168,9 @@ describe('TURN protocol over loopback', () => {
     other.socket.close();
   });
 
-  it('denied peers → 403 (loopback outside the allowed block, metadata address, v4-mapped), Send dropped', async () => {
-    const strict = await startTurn({ allowPeers: [] });
-    const c = await TurnTestClient.udp(strict.udpPort, strict.creds('strict'));
-    clients.push(c);
-    expect(isSuccess(await c.authed(Method.Allocate, udp17))).toBe(true);
-    for (const address of ['127.0.0.1', '169.254.169.254', '0.0.0.0', '224.0.0.1']) {
-      const res = await c.authed(Method.CreatePermission, (b) =>
-        b.add(XorPeerAddress, { address, port: 9, family: 'IPv4' }),
-      );
-      expect(errorCode(res), address).toBe(403);
-    }
-    const cb = await c.authed(Method.ChannelBind, (b) =>
-      b.add(ChannelNumber, 0x4000).add(XorPeerAddress, { address: '127.0.0.1', port: 9, family: 'IPv4' }),
-    );
-    expect(errorCode(cb)).toBe(403);
-    const peer = await udpPeer();
-    c.send(
-      new MessageBuilder(Method.Send, MessageClass.Indication, randomBytes(12))
-        .add(XorPeerAddress, peer.address)
-        .add(DataAttr, Buffer.from('x'))
-        .build(),
-    );
-    await sleep(100);
-    expect(peer.received).toHaveLength(0);
-    expect(strict.server.stats().deniedPeers).toBeGreaterThanOrEqual(6);
-    peer.socket.close();
-    await strict.close();
-  });
-
-  it('per-user quota → 486; capacity (no free relay port) → 508', async () => {
-    const a = await client('quota');
-    const b = await client('quota');
-    const c = await client('quota');
-    expect(isSuccess(await a.authed(Method.Allocate, udp17))).toBe(true);
-    expect(isSuccess(await b.authed(Method.Allocate, udp17))).toBe(true);
-    expect(errorCode(await c.authed(Method.Allocate, udp17))).toBe(486);
-    for (const x of [a, b]) await x.authed(Method.Refresh, (m) => m.add(Lifetime, 0));
-    expect(isSuccess(await c.authed(Method.Allocate, udp17))).toBe(true);
-    await c.authed(Method.Refresh, (m) => m.add(Lifetime, 0));
-
-    const tiny = await startTurn({ relayPortRange: [45001, 45001] });
-    const x = await TurnTestClient.udp(tiny.udpPort, tiny.creds('one'));
-    const y = await TurnTestClient.udp(tiny.udpPort, tiny.creds('two'));
-    clients.push(x, y);
-    expect(isSuccess(await x.authed(Method.Allocate, udp17))).toBe(true);
-    expect(errorCode(await y.authed(Method.Allocate, udp17))).toBe(508);
-    expect(tiny.server.stats().capacityRefusals).toBe(1);
-    await tiny.close();
-  });
-
-  it('unsupported options answer with the RFC error: 442, 440, 420 (DONT-FRAGMENT), 400 (token + even port)', async () => {
-    const c = await client('errors');
-    expect(errorCode(await c.authed(Method.Allocate, (b) => b.add(RequestedTransport, 6)))).toBe(442);
-    expect(errorCode(await c.authed(Method.Allocate, (b) => udp17(b).add(RequestedAddressFamily, 0x07 as never)))).toBe(
-      440,
-    );
-    const df = await c.authed(Method.Allocate, (b) => udp17(b).add(DontFragment, true));
-    expect(errorCode(df)).toBe(420);
-    const unknown = readAttribute(df, UnknownAttributes);
-    expect(unknown.present && unknown.value).toEqual([Attr.DontFragment]);
-    const both = await c.authed(Method.Allocate, (b) =>
-      udp17(b).add(EvenPort, { reserveNext: false }).add(ReservationToken, randomBytes(8)),
-    );
-    expect(errorCode(both)).toBe(400);
-    expect(errorCode(await c.authed(Method.Allocate, (b) => udp17(b).add(ReservationToken, randomBytes(8))))).toBe(508);
-  });
-
-  it('permissions per allocation are capped (508), so one client cannot grow server memory', async () => {
-    const c = await client('many-peers');
-    expect(isSuccess(await c.authed(Method.Allocate, udp17))).toBe(true);
-    const peers = (n: number, base: number) =>
-      Array.from({ length: n }, (_, i) => ({
-        address: `10.${base}.${(i >> 8) & 255}.${i & 255}`,
-        port: 9,
-        family: 'IPv4' as const,
-      }));
-    const add = (list: ReturnType<typeof peers>) => (b: MessageBuilder) => {
-      for (const p of list) b.add(XorPeerAddress, p);
-    };
-    expect(errorCode(await c.authed(Method.CreatePermission, add(peers(1025, 1))))).toBe(508);
-    expect(isSuccess(await c.authed(Method.CreatePermission, add(peers(1000, 2))))).toBe(true);
-    expect(errorCode(await c.authed(Method.CreatePermission, add(peers(30, 3))))).toBe(508);
-    await c.authed(Method.Refresh, (m) => m.add(Lifetime, 0));
-  });
-
   it('EVEN-PORT R=1 reserves the next port; RESERVATION-TOKEN claims it', async () => {
-    const a = await client('even');
-    const b = await client('even2');
+    const a = await suite.client('even');
+    const b = await suite.client('even2');
     const res = await a.authed(Method.Allocate, (m) => udp17(m).add(EvenPort, { reserveNext: true }));
     expect(isSuccess(res)).toBe(true);
     const relayed = readAttribute(res, XorRelayedAddress);
@@ -288,7 +186,7 @@ describe('TURN protocol over loopback', () => {
   it('IPv6 relay (REQUESTED-ADDRESS-FAMILY) to an IPv6 peer; 443 on a family mismatch', async () => {
     const v6 = await startTurn({ relayBindAddress: undefined, allowPeers: ['::1/128', '127.0.0.0/8'] });
     const c = await TurnTestClient.udp(v6.udpPort, v6.creds('six'));
-    clients.push(c);
+    suite.clients.push(c);
     const res = await c.authed(Method.Allocate, (b) => udp17(b).add(RequestedAddressFamily, 'IPv6'));
     expect(isSuccess(res)).toBe(true);
     const relayed = readAttribute(res, XorRelayedAddress);
@@ -311,7 +209,7 @@ describe('TURN protocol over loopback', () => {
   it('allocations expire on their lifetime: socket closed, nothing relayed', async () => {
     const quick = await startTurn({ defaultLifetimeSec: 1, maxLifetimeSec: 2 });
     const c = await TurnTestClient.udp(quick.udpPort, quick.creds('quick'));
-    clients.push(c);
+    suite.clients.push(c);
     const res = await c.authed(Method.Allocate, udp17);
     const relayed = readAttribute(res, XorRelayedAddress);
     expect(readAttribute(res, Lifetime)).toEqual({ present: true, value: 1 });
@@ -326,101 +224,5 @@ describe('TURN protocol over loopback', () => {
     });
     probe.close();
     await quick.close();
-  });
-
-  it('bandwidth cap drops traffic beyond bytes per second', async () => {
-    const capped = await startTurn({ bandwidthBytesPerSecond: 2000 });
-    const c = await TurnTestClient.udp(capped.udpPort, capped.creds('capped'));
-    clients.push(c);
-    const peer = await udpPeer();
-    await c.authed(Method.Allocate, udp17);
-    await c.authed(Method.ChannelBind, (b) => b.add(ChannelNumber, 0x4000).add(XorPeerAddress, peer.address));
-    for (let i = 0; i < 10; i++) c.send(encodeChannelData(0x4000, Buffer.alloc(500, i), false));
-    await sleep(200);
-    expect(peer.received.length).toBe(4);
-    expect(capped.server.stats().bandwidthDrops).toBe(6);
-    peer.socket.close();
-    await capped.close();
-  });
-
-  it('garbage datagrams and streams never stop the server; a good client is served afterwards', async () => {
-    const junk = dgram.createSocket('udp4');
-    const payloads: Buffer[] = [
-      Buffer.alloc(0),
-      Buffer.from([0]),
-      Buffer.from([0x40, 0, 0]),
-      Buffer.from([0x40, 1, 0xff, 0xff]),
-    ];
-    for (let i = 0; i < 2000; i++) {
-      const b = randomBytes(i % 64);
-      if (i % 4 === 0 && b.length >= 8) b.writeUInt32BE(0x2112a442, 4);
-      if (i % 8 === 1 && b.length >= 1) b[0] = b[0]! & 0x3f;
-      payloads.push(b);
-    }
-    // A sound header with a truncated attribute: answered with 400 rather than ignored.
-    const broken = new MessageBuilder(Method.Allocate, MessageClass.Request, randomBytes(12))
-      .add(DataAttr, Buffer.alloc(8))
-      .build();
-    broken.writeUInt16BE(broken.readUInt16BE(22) + 8, 22);
-    for (const p of payloads) junk.send(p, h.udpPort, '127.0.0.1');
-    const prober = dgram.createSocket('udp4');
-    const reply = new Promise<Buffer>((r) => prober.once('message', (m) => r(m)));
-    prober.send(broken, h.udpPort, '127.0.0.1');
-    const answer = await reply;
-    expect(answer.readUInt16BE(0)).toBe(0x0113); // Allocate error response
-    expect(answer.subarray(8, 20)).toEqual(broken.subarray(8, 20));
-    junk.close();
-    prober.close();
-    for (const chunk of [randomBytes(3), Buffer.from('GET / HTTP/1.1\r\n\r\n'), randomBytes(200)]) {
-      const s = net.connect(h.tcpPort, '127.0.0.1');
-      s.on('error', () => {});
-      s.end(chunk);
-    }
-    // A stream that starts as STUN then turns into garbage is closed by the server.
-    const t = await TurnTestClient.tcp(h.tcpPort, h.creds('tcp'));
-    clients.push(t);
-    const bind = await t.request(Method.Binding, () => {}, { auth: false });
-    expect(isSuccess(bind)).toBe(true);
-    t.send(Buffer.from([0xff, 0xff, 0xff, 0xff]));
-    await sleep(100);
-    await expect(t.request(Method.Binding, () => {}, { auth: false, timeoutMs: 300 })).rejects.toThrow();
-    const good = await client('after-garbage');
-    expect(isSuccess(await good.authed(Method.Allocate, udp17))).toBe(true);
-    const tcp = await TurnTestClient.tcp(h.tcpPort, h.creds('tcp2'));
-    clients.push(tcp);
-    expect(isSuccess(await tcp.authed(Method.Allocate, udp17))).toBe(true);
-    expect(h.server.stats().malformed).toBeGreaterThan(100);
-    await good.authed(Method.Refresh, (m) => m.add(Lifetime, 0));
-  });
-
-  it('short and empty datagrams from a permitted peer are relayed, not fatal (node-turn crashed on ≤3 bytes)', async () => {
-    const c = await client('tiny-peer');
-    const peer = await udpPeer();
-    const alloc = await c.authed(Method.Allocate, udp17);
-    const relayed = readAttribute(alloc, XorRelayedAddress);
-    const port = relayed.present && relayed.value ? relayed.value.port : 0;
-    await c.authed(Method.ChannelBind, (b) => b.add(ChannelNumber, 0x4100).add(XorPeerAddress, peer.address));
-    const got: number[] = [];
-    c.onIncoming((i) => {
-      if (i.kind === 'channel') got.push(i.data.length);
-    });
-    for (const size of [0, 1, 2, 3]) peer.socket.send(Buffer.alloc(size, 0xff), port, '127.0.0.1');
-    await sleep(150);
-    expect(got.sort()).toEqual([0, 1, 2, 3]);
-    expect(isSuccess(await c.authed(Method.Refresh))).toBe(true);
-    await c.authed(Method.Refresh, (m) => m.add(Lifetime, 0));
-    peer.socket.close();
-  });
-
-  it('close() is idempotent and releases the listening port', async () => {
-    const t = await startTurn();
-    await Promise.all([t.close(), t.close()]);
-    await t.close();
-    const probe = dgram.createSocket('udp4');
-    await new Promise<void>((resolve, reject) => {
-      probe.once('error', reject);
-      probe.bind(t.udpPort, '127.0.0.1', resolve);
-    });
-    probe.close();
   });
 });
