@@ -44,6 +44,7 @@ export class IceSupervisor {
   private disconnectedTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private silenceGen = 0;
+  private restartGen = 0;
 
   constructor(
     private readonly pc: WrtcPeerConnection,
@@ -127,7 +128,9 @@ export class IceSupervisor {
       () => this.hooks.close('ICE restart did not reconnect'),
       this.o.restartGraceMs ?? RESTART_GRACE_MS,
     );
-    void watchReceived(this.pc, () => this.restarted && !this.stopped, {
+    // A restart's watch ends with it: one that reconnected and failed again at once gets a new watch.
+    const gen = ++this.restartGen;
+    void watchReceived(this.pc, () => gen === this.restartGen && this.restarted && !this.stopped, {
       flow: () => {
         this.log.info({ state: this.pc.iceConnectionState }, 'ICE up again (bytes arriving)');
         this.onState('connected', false);
