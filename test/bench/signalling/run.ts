@@ -258,6 +258,7 @@ async function runScenario(sc: Scenario): Promise<RunResult> {
         await sleep(SETTLE_MS);
       }
       const consoles = spawnChild(`consoles ${sc.label}`, 'consoles-child.ts', {});
+      agents.push(consoles); // stopped with the agents if the scenario fails
       await consoles.once('ready', 30_000);
       await consoles.request(
         { type: 'connect', base, ca: sc.tls ? tlsMaterial.cert : null, password: ADMIN_PASSWORD, consoles: CONSOLES },
@@ -277,6 +278,7 @@ async function runScenario(sc: Scenario): Promise<RunResult> {
         loops.map((c) => c.request<LoopStats & { type: string }>({ type: 'loop' }, 10_000)),
       );
       await stopChild(consoles);
+      agents.splice(agents.indexOf(consoles), 1);
       const idleCpuS = ((result.idle?.cpuPct ?? 0) / 100) * ((s1.at - s0.at) / 1000);
       result.pairing = {
         ...p,
