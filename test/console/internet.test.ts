@@ -160,6 +160,20 @@ describe.skipIf(missingTool(CHROMIUM, 'chromium'))('browser console, internet mo
       'Tab at the device',
     );
 
+    // Ctrl+Alt+Shift hands the keyboard back to the toolbar; the device gets no Shift and has
+    // Ctrl and Alt released (no key left held down there).
+    const releaseBefore = log.length;
+    await page.keyboard.press('Control+Alt+Shift');
+    expect(await focusedId(page)).toBe('disconnect');
+    await until(
+      () => log.slice(releaseBefore).filter((e) => e.event.type === 'key' && !e.event.down).length >= 2,
+      5000,
+      'modifiers released at the device',
+    );
+    const released = log.slice(releaseBefore).map((e) => (e.event.type === 'key' ? e.event.code : ''));
+    expect(released.filter((c) => c.startsWith('Shift'))).toEqual([]);
+    expect(released.sort()).toEqual(['AltLeft', 'AltLeft', 'ControlLeft', 'ControlLeft']);
+
     // Toolbar chord.
     const chordBefore = log.length;
     await page.locator('#chord-cad').click();
@@ -210,6 +224,17 @@ describe.skipIf(missingTool(CHROMIUM, 'chromium'))('browser console, internet mo
     const switched = [...direct.agent.sessions.values()][0];
     expect(switched?.info.userSession).toBe(':1');
     await page.screenshot({ path: join(ARTIFACTS, 'control-session-1.png') });
+
+    // The whole session fits the window (toolbar rows and the open clipboard panel included).
+    await soon(
+      () => page.evaluate<number>('document.documentElement.scrollHeight - window.innerHeight'),
+      (over) => over <= 0,
+      'no page scroll',
+    );
+    // Escape in a list closes the list; it does not end the session.
+    await page.locator('#quality').focus();
+    await page.keyboard.press('Escape');
+    expect(await page.locator('#disconnect').count()).toBe(1);
 
     await page.locator('#disconnect').click();
     await until(() => direct.agent.sessions.size === 0, 5000, 'session ended on the agent');

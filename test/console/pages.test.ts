@@ -67,6 +67,8 @@ describe.skipIf(missingTool(CHROMIUM, 'chromium'))('login in the browser', () =>
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(`${r.base}/`);
     expect(await focusedId(page)).toBe('username');
+    // The authenticator code is asked for only when the account has TOTP.
+    expect(await page.locator('#totp').isVisible()).toBe(false);
     await page.keyboard.type('helpdesk');
     await page.keyboard.press('Tab');
     await page.keyboard.type('wrong-password');

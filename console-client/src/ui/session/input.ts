@@ -2,7 +2,8 @@
 // picture's pixels (the element may be scaled); buttons are the DOM's `buttons` mask, which the
 // protocol shares; the wheel goes as notches (positive: down/right). Keys go as both `code` (the
 // physical key, for layouts that differ) and `key` (the character), and the browser's own handling
-// is suppressed while the view has focus, so Tab, F5 or Ctrl+W act on the remote desktop.
+// is suppressed while the view has focus, so Tab, F5 or Ctrl+W act on the remote desktop;
+// Ctrl+Alt+Shift gives the keyboard back to the console.
 import { type Frame, Modifier } from '@rc-relay/protocol';
 
 export type SendInput = (f: Frame) => void;
@@ -36,6 +37,8 @@ export class InputCapture {
     private readonly target: HTMLElement,
     private readonly size: () => { width: number; height: number },
     private readonly send: SendInput,
+    /** Ctrl+Alt+Shift, pressed together: the way out of the view for the keyboard (see `key`). */
+    private readonly release: () => void = () => {},
   ) {
     const on = <K extends keyof HTMLElementEventMap>(type: K, fn: (e: HTMLElementEventMap[K]) => void) => {
       target.addEventListener(type, fn as EventListener, { passive: false });
@@ -115,6 +118,12 @@ export class InputCapture {
     // Keep the browser's hands off every key while the remote view has focus.
     e.preventDefault();
     e.stopPropagation();
+    // Tab and Escape belong to the remote desktop here, so Ctrl+Alt+Shift (the three modifiers and
+    // nothing else) hands the keyboard back to the console; leaving the view releases what was held.
+    if (down && e.ctrlKey && e.altKey && e.shiftKey && modifierOf(e.code) !== 0) {
+      this.release();
+      return;
+    }
     if (!this.enabled || e.isComposing) return;
     if (down) this.held.set(e.code, e.key);
     else if (!this.held.delete(e.code)) return; // an up without its down (focus came mid-press)

@@ -17,6 +17,7 @@ describe('describePath', () => {
     [cand('relay', 'udp'), cand('host'), 'TURN UDP'],
     [cand('relay', 'tcp'), cand('relay'), 'TURN TCP'],
     [cand('relay', 'tls'), cand('host'), 'TURN TLS'],
+    [cand('prflx', 'tcp'), cand('host'), 'TURN TCP'],
     [cand('host'), cand('relay'), 'TURN (device side)'],
     [undefined, undefined, 'connecting'],
   ])('%o / %o → %s', (local, remote, want) => {

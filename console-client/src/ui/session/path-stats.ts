@@ -7,7 +7,9 @@ type Stat = Record<string, unknown> & { id: string; type: string };
 
 export function describePath(local: Stat | undefined, remote: Stat | undefined): string {
   if (!local) return 'connecting';
-  if (local.candidateType === 'relay') {
+  // A relayed candidate can be reported as peer-reflexive (learned from a check through the TURN
+  // allocation, seen with TURN over TCP); only candidates from a TURN allocation have relayProtocol.
+  if (local.candidateType === 'relay' || local.relayProtocol) {
     const proto = String(local.relayProtocol ?? 'udp').toUpperCase();
     return `TURN ${proto}`;
   }

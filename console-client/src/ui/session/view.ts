@@ -31,6 +31,7 @@ const QUALITY = [
   ['High', 90],
 ] as const;
 const FPS = [5, 15, 30, 60];
+const RELEASE_HINT = 'Ctrl+Alt+Shift: back to the toolbar.';
 
 export class SessionView {
   readonly el: HTMLElement;
@@ -51,6 +52,7 @@ export class SessionView {
   private fps = 30;
   private disposed = false;
   private readonly resize = () => this.layout();
+  private readonly chrome = new ResizeObserver(this.resize);
 
   constructor(private readonly spec: SessionSpec) {
     const control = spec.mode === 'control';
@@ -114,7 +116,9 @@ export class SessionView {
     );
     window.addEventListener('resize', this.resize);
     document.addEventListener('fullscreenchange', this.resize);
-    this.clipboard.el.addEventListener('toggle', this.resize);
+    // The toolbar wraps to another row as the badge's figures or a picker's names grow, and the
+    // clipboard panel opens and closes: the picture's room changes with them.
+    for (const bar of this.el.children) if (bar.id !== 'viewport') this.chrome.observe(bar);
     document.addEventListener('keydown', this.onEscape);
     void this.start();
   }
@@ -130,14 +134,21 @@ export class SessionView {
     this.disposed = true;
     window.removeEventListener('resize', this.resize);
     document.removeEventListener('fullscreenchange', this.resize);
+    this.chrome.disconnect();
     document.removeEventListener('keydown', this.onEscape);
     this.teardown();
     this.spec.end?.();
   }
 
-  /** Escape outside the remote view leaves full screen first, then the session. */
+  /**
+   * Escape on the toolbar's buttons leaves full screen first, then the session; not in the remote
+   * view (the device's), nor in a list, field or the clipboard panel, where it only closes or clears.
+   */
   private readonly onEscape = (e: KeyboardEvent) => {
-    if (e.key !== 'Escape' || e.defaultPrevented || this.stage.contains(document.activeElement)) return;
+    if (e.key !== 'Escape' || e.defaultPrevented) return;
+    const at = document.activeElement;
+    if (this.stage.contains(at) || this.clipboard.el.contains(at)) return;
+    if (at instanceof HTMLSelectElement || at instanceof HTMLInputElement || at instanceof HTMLTextAreaElement) return;
     if (!document.fullscreenElement) this.leave();
   };
 
@@ -189,6 +200,7 @@ export class SessionView {
       surface,
       () => this.size,
       (f) => this.send('input', f),
+      () => (this.el.querySelector('#disconnect') as HTMLButtonElement | null)?.focus(),
     );
     this.input.enabled = (t.mode ?? this.spec.mode) === 'control';
     t.on('open', () => {
@@ -209,7 +221,8 @@ export class SessionView {
     if (this.disposed || surface.parentElement === this.stage) return;
     surface.id = 'remote';
     surface.tabIndex = 0;
-    surface.setAttribute('aria-label', 'Remote screen; keys typed here go to the device');
+    surface.setAttribute('aria-label', `Remote screen; keys typed here go to the device. ${RELEASE_HINT}`);
+    surface.title = RELEASE_HINT;
     fill(this.stage, surface);
   }
 
@@ -316,7 +329,8 @@ export class SessionView {
     if (!vp) return;
     // The viewport takes the window's height below the toolbars (which grow when the clipboard
     // panel opens); set explicitly so a large picture can never stretch it.
-    const top = document.fullscreenElement === vp ? 0 : vp.getBoundingClientRect().top;
+    // From the top of the page, not of the window: a page scrolled a little must not grow it.
+    const top = document.fullscreenElement === vp ? 0 : vp.getBoundingClientRect().top + window.scrollY;
     const availH = Math.max(120, window.innerHeight - top);
     vp.style.height = `${availH}px`;
     const s = this.transport?.surface;
