@@ -1,6 +1,7 @@
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MAX_CLIPBOARD_BYTES } from '@rc-relay/protocol';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, parseConfig } from './config';
 
@@ -16,14 +17,17 @@ const dir = mkdtempSync(join(tmpdir(), 'rc-agent-config-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('config', () => {
-  it('fills defaults: LAN on 42187–42189 on every interface, synthetic backend, 10 s facts', () => {
+  it('fills defaults: LAN on 42187–42189 on every interface, the X11 desktop, 10 s facts', () => {
     const c = parseConfig(minimal);
     expect(c.lan).toEqual({
       enabled: true,
       bindAddress: '0.0.0.0',
       ports: { connect: 42189, screen: 42187, sessions: 42188 },
     });
-    expect(c.backend).toMatchObject({ kind: 'synthetic', width: 1280, height: 720, consentAnswer: 'accept' });
+    // The PC's real desktop unless a config says otherwise; its display found at start.
+    expect(c.backend).toEqual({ kind: 'x11', clipboard: { maxBytes: MAX_CLIPBOARD_BYTES, direction: 'both' } });
+    const synthetic = parseConfig({ ...minimal, backend: { kind: 'synthetic' } }).backend;
+    expect(synthetic).toMatchObject({ kind: 'synthetic', width: 1280, height: 720, consentAnswer: 'accept' });
     expect(c.factsIntervalSeconds).toBe(10);
     expect(c.consent).toBeUndefined();
   });

@@ -72,7 +72,11 @@ export const AgentConfig = Type.Object({
     },
     { default: {} },
   ),
-  backend: Type.Union([SyntheticBackendConfig, X11BackendConfig], { default: { kind: 'synthetic' } }),
+  /**
+   * The desktop shown and controlled: by default the PC's X11 desktop (the active session, else
+   * $DISPLAY). `synthetic` is a generated desktop with an in-memory clipboard, for tests and demos.
+   */
+  backend: Type.Union([SyntheticBackendConfig, X11BackendConfig], { default: { kind: 'x11' } }),
   logLevel: Type.String({ default: 'info' }),
   /**
    * ICE candidates WebRTC may use: `all`, or `relay` to send media only through TURN (a network

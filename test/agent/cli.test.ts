@@ -69,9 +69,13 @@ describe('rc-agent', () => {
     const again = await cli(['enroll', '--server', r.base, '--token', token, '--config', config]).done;
     expect(again.code).toBe(2);
 
-    // Test-only: LAN on ephemeral loopback ports instead of 42187–42189 on every interface.
+    // Enrolled for the PC's real desktop by default.
     const cfg = JSON.parse(readFileSync(config, 'utf8'));
+    expect(cfg.backend.kind).toBe('x11');
+    // Test-only: LAN on ephemeral loopback ports instead of 42187–42189 on every interface, and a
+    // generated desktop (no X server here).
     cfg.lan = { enabled: true, bindAddress: '127.0.0.1', ports: { connect: 0, screen: 0, sessions: 0 } };
+    cfg.backend = { kind: 'synthetic' };
     writeFileSync(config, JSON.stringify(cfg), { mode: 0o600 });
 
     expect((await cli(['status'], { RC_AGENT_CONFIG: config }).done).code).toBe(3);
