@@ -317,6 +317,12 @@ describe.skipIf(skip)('browser console on X11 desktops (Xvfb), every path', () =
         'path badge',
       );
       await desktopFlow(page, 'lan');
+      // Disconnect leaves no live-looking picture behind: the tab says the session is over.
+      await soon(
+        () => page.locator('section.ended h1').textContent(),
+        (t) => t === 'The LAN session has ended',
+        'ended page',
+      );
       await page.close();
       // The page going ends the bridge and the CLI.
       expect((await run.done).code).toBe(0);

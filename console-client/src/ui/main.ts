@@ -117,7 +117,21 @@ function lan(token: string) {
       }
       return t;
     },
-    back: () => window.close(),
+    back: () => {
+      // A tab the CLI opened cannot always be closed by script; it must not keep a live-looking
+      // picture of a session that is over.
+      show(
+        h(
+          'section',
+          { class: 'ended', role: 'status' },
+          h('h1', {}, 'The LAN session has ended'),
+          h('p', {}, 'To connect again, run rc-console connect --lan with the device. You can close this tab.'),
+        ),
+        false,
+      );
+      document.title = 'Session ended — rc-relay';
+      window.close();
+    },
   });
   show(view.el, false, () => view.dispose());
 }
