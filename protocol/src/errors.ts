@@ -8,7 +8,7 @@ export const ErrorCodes = {
   invalid_fields: { http: 400, doc: 'A field is missing, has the wrong type, or is out of range; `message` names it.' },
   bad_request: { http: 400, doc: 'The HTTP request body, query or parameters fail their schema.' },
   unauthorized: { http: 401, doc: 'No credential, or the credential (JWT, device token) is invalid or expired.' },
-  invalid_credentials: { http: 401, doc: 'Wrong username or password at login.' },
+  invalid_credentials: { http: 401, doc: 'Wrong username or password at login, or a wrong current password.' },
   totp_required: { http: 401, doc: 'The operator has TOTP enabled and the login carried no code.' },
   totp_invalid: { http: 401, doc: 'The TOTP code is wrong or outside the allowed time window.' },
   forbidden: { http: 403, doc: "The caller's role does not allow this call." },

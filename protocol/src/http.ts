@@ -32,6 +32,11 @@ export type LoginReply = Static<typeof LoginReply>;
 
 export const TotpSetupReply = Type.Object({ secret: Type.String(), otpauthUrl: Type.String() });
 export const TotpCodeBody = Type.Object({ code: Type.String({ maxLength: 16 }) }, strict);
+/** An operator's own password change: the current one proves it is them, not a stolen token. */
+export const PasswordChangeBody = Type.Object(
+  { currentPassword: Password, newPassword: Type.String({ minLength: 10, maxLength: 1024 }) },
+  strict,
+);
 
 export const OperatorView = Type.Object({
   id: Id,

@@ -38,7 +38,9 @@ async function main() {
   const lines = [`rc-relay is running at ${address.url}`, `  data dir: ${config.dataDir}`];
   if (relay.tls?.selfSigned) lines.push(`  self-signed certificate, SHA-256 ${relay.tls.fingerprint}`);
   if (relay.initialAdminPassword) {
-    lines.push(`  first login: admin / ${relay.initialAdminPassword}   (shown once; change it after logging in)`);
+    lines.push(
+      `  first login: admin / ${relay.initialAdminPassword}   (shown once; change it under Account after logging in)`,
+    );
   }
   console.log(lines.join('\n'));
 

@@ -1,11 +1,12 @@
 // The relay serves the built console at `/` with a CSP and cache headers that fit hashed assets;
 // the login form handles wrong passwords and asks for a TOTP code when the account has one.
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { base32Decode, totp } from '../../server/src/auth/totp';
 import { Api } from '../support/http';
 import { ADMIN_PASSWORD, startRelay, type TestRelay } from '../support/relay';
 import { missingTool } from '../support/system';
-import { CHROMIUM, ensureConsoleBuilt, focusedId, launchBrowser, soon, type TestBrowser } from './browser';
+import { ARTIFACTS, CHROMIUM, ensureConsoleBuilt, focusedId, launchBrowser, soon, type TestBrowser } from './browser';
 
 let r: TestRelay;
 let admin: Api;
@@ -96,6 +97,46 @@ describe.skipIf(missingTool(CHROMIUM, 'chromium'))('login in the browser', () =>
     expect(await page.locator('header .who').textContent()).toBe('helpdesk (operator)');
     expect(await page.locator('header a', { hasText: 'Admin' }).count()).toBe(0);
     expect(errors).toEqual([]);
+    await page.close();
+  }, 30_000);
+
+  it('an operator changes their own password on the Account page, by keyboard', async () => {
+    await admin.post('/api/v1/operators', { username: 'changer', password: 'changer-password-1', role: 'operator' });
+    const page = await browser.context.newPage();
+    await page.goto(`${r.base}/`);
+    await page.keyboard.type('changer');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('changer-password-1');
+    await page.keyboard.press('Enter');
+    await page.locator('#device-count').waitFor();
+    await page.locator('header a', { hasText: 'Account' }).click();
+    await soon(
+      () => focusedId(page),
+      (id) => id === 'current-password',
+      'current password focused',
+    );
+    const submit = async (current: string, next: string, again = next) => {
+      await page.locator('#current-password').fill(current);
+      await page.locator('#new-password').fill(next);
+      await page.locator('#repeat-password').fill(again);
+      await page.locator('#repeat-password').press('Enter');
+    };
+    const status = () => page.locator('#password-status').textContent();
+    await submit('changer-password-1', 'changer-password-2', 'changer-password-3');
+    await soon(status, (t) => t === 'The new password and its repetition differ.', 'mismatch');
+    // A wrong current password says so and keeps the operator logged in.
+    await submit('not-the-password', 'changer-password-2');
+    await soon(status, (t) => t === 'The current password is wrong.', 'wrong current');
+    expect(await page.locator('header .who').count()).toBe(1);
+    await submit('changer-password-1', 'changer-password-2');
+    await soon(status, (t) => t === 'Password changed. Use it at your next login.', 'changed');
+    await page.screenshot({ path: join(ARTIFACTS, 'account.png') });
+    const old = await new Api(r.base, r.cert).post('/api/v1/auth/login', {
+      username: 'changer',
+      password: 'changer-password-1',
+    });
+    expect(old.body.error.code).toBe('invalid_credentials');
+    await new Api(r.base, r.cert).login('changer', 'changer-password-2');
     await page.close();
   }, 30_000);
 });

@@ -100,6 +100,40 @@ describe('tokens', () => {
   });
 });
 
+describe('own password', () => {
+  it('needs the current one; the new one replaces it at the next login', async () => {
+    await admin.post('/api/v1/operators', { username: 'pwuser', password: 'first-password-1', role: 'operator' });
+    const u = await anon().login('pwuser', 'first-password-1');
+    const wrong = await u.post('/api/v1/auth/password', {
+      currentPassword: 'not-my-password',
+      newPassword: 'second-password-2',
+    });
+    expect([wrong.status, wrong.body.error.code]).toEqual([401, 'invalid_credentials']);
+    const short = await u.post('/api/v1/auth/password', { currentPassword: 'first-password-1', newPassword: 'short' });
+    expect([short.status, short.body.error.code]).toEqual([400, 'bad_request']);
+    const extra = await u.post('/api/v1/auth/password', {
+      currentPassword: 'first-password-1',
+      newPassword: 'second-password-2',
+      role: 'admin',
+    });
+    expect(extra.status).toBe(400);
+    const noToken = await anon().post('/api/v1/auth/password', {
+      currentPassword: 'first-password-1',
+      newPassword: 'second-password-2',
+    });
+    expect(noToken.status).toBe(401);
+
+    const ok = await u.post('/api/v1/auth/password', {
+      currentPassword: 'first-password-1',
+      newPassword: 'second-password-2',
+    });
+    expect(ok.status).toBe(204);
+    const old = await anon().post('/api/v1/auth/login', { username: 'pwuser', password: 'first-password-1' });
+    expect(old.body.error.code).toBe('invalid_credentials');
+    expect((await anon().login('pwuser', 'second-password-2')).token).toBeTruthy();
+  });
+});
+
 describe('TOTP', () => {
   it('is required once enabled, and checked', async () => {
     await admin.post('/api/v1/operators', { username: 'totpuser', password: 'totp-password-1', role: 'operator' });

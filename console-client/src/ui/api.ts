@@ -54,7 +54,8 @@ export class Api {
     if (!res.ok) {
       const e = (parsed as { error?: { code?: string; message?: string } } | undefined)?.error;
       const err = new ApiError(res.status, e?.code ?? 'http', e?.message ?? `HTTP ${res.status}`);
-      if (res.status === 401 && path !== '/api/v1/auth/login') this.onUnauthorized();
+      // Only a token the relay no longer takes ends the login; a wrong password or TOTP code does not.
+      if (res.status === 401 && err.code === 'unauthorized') this.onUnauthorized();
       throw err;
     }
     return parsed as T;
@@ -76,6 +77,8 @@ export class Api {
   }
 
   me = () => this.request<Me>('GET', '/api/v1/me');
+  changePassword = (currentPassword: string, newPassword: string) =>
+    this.request<void>('POST', '/api/v1/auth/password', { currentPassword, newPassword });
   device = (id: string) => this.request<DeviceSummary>('GET', `/api/v1/devices/${encodeURIComponent(id)}`);
   openSession = (deviceId: string, mode: 'view' | 'control') =>
     this.request<SessionReply>('POST', '/api/v1/sessions', { deviceId, mode, transport: 'internet' });

@@ -1,6 +1,7 @@
 // The console's entry: a hash router over login, devices, admin, an internet session, and the LAN
 // view the local bridge opens (#/lan?token=…). One signalling socket for the whole login.
 
+import { accountView } from './account';
 import { adminView } from './admin';
 import { Api, type Me } from './api';
 import { DeviceList } from './devices';
@@ -43,6 +44,7 @@ function header(): HTMLElement {
       me?.role === 'admin' ? h('a', { href: '#/admin' }, 'Admin') : null,
     ),
     h('span', { class: 'who' }, me ? `${me.username} (${me.role})` : ''),
+    h('a', { href: '#/account' }, 'Account'),
     h('button', { type: 'button', onclick: logout }, 'Log out'),
   );
 }
@@ -71,6 +73,7 @@ async function route() {
     socket.start();
   }
   if (path === '/admin' && me.role === 'admin') return show(adminView(api));
+  if (path === '/account') return show(accountView(api, me.username));
   const m = /^\/session\/([^/]+)\/(view|control)$/.exec(path ?? '');
   if (m) return session(decodeURIComponent(m[1]!), m[2] as 'view' | 'control', params.get('route'));
   const list = new DeviceList(socket, me.role !== 'viewer', (r) => {

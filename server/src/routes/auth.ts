@@ -1,6 +1,6 @@
-import { LoginBody, LoginReply, TotpCodeBody, TotpSetupReply } from '@rc-relay/protocol';
+import { LoginBody, LoginReply, PasswordChangeBody, TotpCodeBody, TotpSetupReply } from '@rc-relay/protocol';
 import type { FastifyPluginAsync } from 'fastify';
-import { decoyHash, verifyPassword } from '../auth/passwords';
+import { decoyHash, hashPassword, verifyPassword } from '../auth/passwords';
 import { newTotpSecret, otpauthUrl, verifyTotp } from '../auth/totp';
 import type { RelayContext } from '../context';
 import { authenticateOperator } from '../http/auth';
@@ -51,6 +51,26 @@ export const authRoutes: FastifyPluginAsync<{ ctx: RelayContext }> = async (app,
   app.get('/api/v1/me', async (req) => {
     const op = authenticateOperator(ctx, req);
     return operatorView(op, (id) => store.groups.get(id)?.name);
+  });
+
+  /** The caller's own password; a wrong current one counts as a failed login for the rate limit. */
+  app.post('/api/v1/auth/password', { schema: { body: PasswordChangeBody } }, async (req, reply) => {
+    const op = authenticateOperator(ctx, req);
+    const { currentPassword, newPassword } = req.body as { currentPassword: string; newPassword: string };
+    const userKey = op.username.toLowerCase();
+    const wait = limits.loginByUser.retryAfter(userKey);
+    if (wait > 0) {
+      throw new ApiError('rate_limited', `too many wrong passwords; retry in ${wait} s`, {
+        'retry-after': String(wait),
+      });
+    }
+    if (!(await verifyPassword(currentPassword, op.passwordHash))) {
+      limits.loginByUser.hit(userKey);
+      throw new ApiError('invalid_credentials', 'the current password is wrong');
+    }
+    store.operators.update(op.id, { passwordHash: await hashPassword(newPassword) });
+    req.log.info({ operator: op.username }, 'password changed');
+    return reply.code(204).send();
   });
 
   /** Starts TOTP enrolment: a new secret, not yet required until confirmed with a code. */
