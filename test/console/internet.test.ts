@@ -225,6 +225,24 @@ describe.skipIf(missingTool(CHROMIUM, 'chromium'))('browser console, internet mo
     expect(switched?.info.userSession).toBe(':1');
     await page.screenshot({ path: join(ARTIFACTS, 'control-session-1.png') });
 
+    // A user session that appears on the PC during the session shows up in the picker (the view
+    // asks again every 10 s).
+    const sessionsBefore = await direct.backend.listSessions();
+    direct.backend.setSessions([
+      ...sessionsBefore,
+      { id: ':7', user: 'late', kind: 'x11', active: false, supported: true },
+    ]);
+    try {
+      await soon(
+        () => page.locator('#user-session option').count(),
+        (n) => n === 3,
+        'a third session in the picker',
+        15_000,
+      );
+    } finally {
+      direct.backend.setSessions(sessionsBefore);
+    }
+
     // The whole session fits the window (toolbar rows and the open clipboard panel included).
     await soon(
       () => page.evaluate<number>('document.documentElement.scrollHeight - window.innerHeight'),

@@ -14,7 +14,12 @@ export function adminView(api: Api): HTMLElement {
   const loadAudit = async () => {
     try {
       const rows = await api.request<AuditEntry[]>('GET', '/api/v1/sessions?limit=200');
-      auditNote.textContent = `${rows.length} most recent sessions`;
+      auditNote.textContent =
+        rows.length === 0
+          ? 'No sessions yet.'
+          : rows.length === 1
+            ? 'One session.'
+            : `The ${rows.length} most recent sessions.`;
       fill(
         audit,
         rows.map((r) =>
@@ -51,7 +56,26 @@ export function adminView(api: Api): HTMLElement {
         maxUses: Number(maxUses.value),
         expiresIn: Number(days.value) * 86400,
       });
-      const out = h('input', { id: 'token-value', readonly: true, value: r.token, 'aria-label': 'Enrollment token' });
+      const out = h('input', {
+        id: 'token-value',
+        class: 'token',
+        readonly: true,
+        value: r.token,
+        size: r.token.length,
+        'aria-label': 'Enrollment token',
+      });
+      const copy = h(
+        'button',
+        {
+          type: 'button',
+          onclick: () =>
+            navigator.clipboard.writeText(r.token).then(
+              () => (copy.textContent = 'Copied'),
+              () => (copy.textContent = 'Copy refused: select the token and copy it'),
+            ),
+        },
+        'Copy',
+      );
       fill(
         result,
         h(
@@ -59,7 +83,8 @@ export function adminView(api: Api): HTMLElement {
           {},
           `Token for group ${group.value || 'default'}, valid until ${new Date(r.expiresAt).toLocaleString()}. It is shown only now:`,
         ),
-        out,
+        h('div', { class: 'row' }, out, copy),
+        h('p', {}, `On the PC (with ${location.origin} as that PC reaches the relay):`),
         h('pre', {}, `npx rc-agent enroll --server ${location.origin} --token ${r.token}`),
       );
       out.select();

@@ -118,9 +118,11 @@ export class DeviceList {
       .filter((d) => this.matches(d))
       .sort((a, b) => Number(b.online) - Number(a.online) || a.hostname.localeCompare(b.hostname));
     const online = all.filter((d) => d.online).length;
-    this.summary.textContent = this.socket.connected
-      ? `${shown.length} shown · ${online} of ${all.length} online`
-      : 'Reconnecting to the relay…';
+    this.summary.textContent = !this.socket.connected
+      ? 'Reconnecting to the relay…'
+      : all.length === 0
+        ? `${shown.length} shown · ${online} of ${all.length} online. No devices yet: a PC appears here once its agent is enrolled with a token (Admin → New enrollment token).`
+        : `${shown.length} shown · ${online} of ${all.length} online`;
     fill(
       this.rows,
       shown.map((d) =>

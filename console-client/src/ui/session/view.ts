@@ -32,6 +32,8 @@ const QUALITY = [
 ] as const;
 const FPS = [5, 15, 30, 60];
 const RELEASE_HINT = 'Ctrl+Alt+Shift: back to the toolbar.';
+/** How often an open session asks the device for its user sessions again, in seconds. */
+const SESSIONS_REFRESH_S = 10;
 
 export class SessionView {
   readonly el: HTMLElement;
@@ -213,7 +215,18 @@ export class SessionView {
       this.teardown();
       this.show(`Connection lost: ${reason}.`, true);
     });
-    this.statsTimer = window.setInterval(() => void this.updateBadge(), 1000);
+    let ticks = 0;
+    this.statsTimer = window.setInterval(() => {
+      void this.updateBadge();
+      // User sessions come and go on the PC (a login, another display): the picker follows them.
+      if (++ticks % SESSIONS_REFRESH_S === 0 && this.el.dataset.state === 'live') {
+        try {
+          this.transport?.send('control', { type: 'sessions.get' });
+        } catch {
+          // The link is closing; its closed event says so.
+        }
+      }
+    }, 1000);
   }
 
   /** Puts the picture's element on the stage (once); the message covers it until the first picture. */
