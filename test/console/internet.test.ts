@@ -273,6 +273,10 @@ describe.skipIf(missingTool(CHROMIUM, 'chromium'))('browser console, internet mo
     await page.keyboard.type('x');
     await new Promise((res) => setTimeout(res, 500));
     expect(direct.backend.inputLog.length).toBe(before);
+    // A reload opens the session again from its URL and still names the device by its host name.
+    await page.reload();
+    await waitLive(page);
+    expect(await page.locator('.session .toolbar strong').textContent()).toBe('pc-direct');
     await page.locator('#disconnect').click();
     await page.close();
   }, 30_000);

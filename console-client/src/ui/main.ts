@@ -96,6 +96,12 @@ function session(deviceId: string, mode: 'view' | 'control', routeParam: string 
     },
   });
   show(view.el, false, () => view.dispose());
+  // Opened by URL or a reload, before the presence snapshot came: the name from the API.
+  if (!device)
+    api.device(deviceId).then(
+      (d) => view.setTitle(d.hostname),
+      () => {},
+    );
 }
 
 /** LAN mode: the page was opened by `rc-console connect --lan`; the bridge holds the session. */
