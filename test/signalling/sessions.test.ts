@@ -194,6 +194,35 @@ describe('disconnects', () => {
     await agent.close();
   });
 
+  it('a new request from the same operator withdraws their request whose console went away', async () => {
+    // Its own relay, with a consent timeout long enough that only the withdrawal can end the request.
+    const slow = await startRelay({ RC_TURN: 'off', RC_CONSENT_TIMEOUT_SECONDS: '30' });
+    try {
+      const op = await new Api(slow.base, slow.cert).login('admin', ADMIN_PASSWORD);
+      const agent = await (await enrolledAgent(op)).connect();
+      const con = await new TestConsole(op).connect();
+      const first = await con.openSession(agent.deviceId);
+      await agent.inbox.wait('session.request', (m) => m.sessionId === first.sessionId);
+      await con.close(); // the console reloads while the device user is being asked
+      const again = await new TestConsole(op).connect();
+      const second = await again.openSession(agent.deviceId);
+      const ended = await agent.inbox.wait('session.ended', (m) => m.sessionId === first.sessionId, 3000);
+      expect(ended.reason).toBe('replaced by a new request');
+      await agent.inbox.wait('session.request', (m) => m.sessionId === second.sessionId);
+      const audit = (await op.get(`/api/v1/sessions/${first.sessionId}`)).body;
+      expect(audit.outcome).toBe('cancelled');
+      // The new request is untouched, and one whose console is still there is never withdrawn.
+      const third = await again.openSession(agent.deviceId);
+      await agent.inbox.wait('session.request', (m) => m.sessionId === third.sessionId);
+      agent.send({ type: 'session.accept', sessionId: second.sessionId });
+      await again.inbox.wait('session.state', (m) => m.sessionId === second.sessionId && m.state === 'accepted');
+      await again.close();
+      await agent.close();
+    } finally {
+      await slow.stop();
+    }
+  });
+
   it('a pending request ends when the agent disconnects', async () => {
     const { agent, con, sessionId } = await pair();
     await agent.close();

@@ -44,6 +44,13 @@ export class SessionHub {
     if (!agent?.ready) throw new ApiError('device_offline', `device ${device.id} is not connected`);
     const policy = this.store.groups.policy(device.groupId, this.timings.consentTimeoutSeconds);
     const consentSeconds = policy.consentTimeoutSeconds;
+    // A console that reloaded while its request waited for consent asks again: the old request is
+    // withdrawn now instead of staying on the device user's screen until its grace runs out.
+    for (const old of this.sessions.values()) {
+      if (old.deviceId === device.id && old.operator.id === op.id && old.state === 'pending' && !old.console) {
+        this.finish(old, 'replaced by a new request');
+      }
+    }
     const { id, ticket } = this.issue(op, device, mode, 'internet', Math.ceil(consentSeconds) + 30, 'pending');
     const iceServers = iceServersFor(id);
     const s = newSession({
