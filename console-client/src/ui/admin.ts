@@ -84,7 +84,11 @@ export function adminView(api: Api): HTMLElement {
           `Token for group ${group.value || 'default'}, valid until ${new Date(r.expiresAt).toLocaleString()}. It is shown only now:`,
         ),
         h('div', { class: 'row' }, out, copy),
-        h('p', {}, `On the PC (with ${location.origin} as that PC reaches the relay):`),
+        h(
+          'p',
+          {},
+          `On the PC, in a clone of rc-relay after npm ci (see the README's "The agent"), with ${location.origin} as that PC reaches the relay:`,
+        ),
         h('pre', {}, `npx rc-agent enroll --server ${location.origin} --token ${r.token}`),
       );
       out.select();
