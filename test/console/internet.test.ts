@@ -354,6 +354,18 @@ describe.skipIf(missingTool(CHROMIUM, 'chromium'))('browser console, internet mo
       'offline message',
       10_000,
     );
+    // The device's agent starts again: the open page says so beside its Reconnect button.
+    const back = await startAgent(relayed.cfg, { backend: synthetic(), webrtc: createWebRtcTransport });
+    try {
+      await soon(
+        () => page.locator('#back-online').textContent(),
+        (t) => t === 'The device is online again.',
+        'back online',
+        10_000,
+      );
+    } finally {
+      await back.stop();
+    }
     await page.close();
   }, 60_000);
 

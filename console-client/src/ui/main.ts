@@ -95,7 +95,17 @@ function session(deviceId: string, mode: 'view' | 'control', routeParam: string 
       location.hash = '#/devices';
     },
   });
-  show(view.el, false, () => view.dispose());
+  // Offline (or dropped) → online while the view offers Reconnect: it says so.
+  let online = device?.online ?? true;
+  const off = socket.onPresence(() => {
+    const now = socket.devices.get(deviceId)?.online ?? false;
+    if (now && !online) view.deviceOnline();
+    online = now;
+  });
+  show(view.el, false, () => {
+    off();
+    view.dispose();
+  });
   // Opened by URL or a reload, before the presence snapshot came: the name from the API.
   if (!device)
     api.device(deviceId).then(

@@ -167,6 +167,12 @@ export class SessionView {
     this.transport = null;
   }
 
+  /** The device came back online while this view offers to reconnect (after "offline" or a drop). */
+  deviceOnline(): void {
+    if (this.el.dataset.state !== 'failed' || this.message.querySelector('#back-online')) return;
+    this.message.querySelector('p')?.after(h('p', { id: 'back-online' }, 'The device is online again.'));
+  }
+
   private show(text: string, retry = false) {
     this.el.dataset.state = retry ? 'failed' : 'connecting';
     fill(
