@@ -110,6 +110,7 @@ function session(deviceId: string, mode: 'view' | 'control', routeParam: string 
   if (!device)
     api.device(deviceId).then(
       (d) => view.setTitle(d.hostname),
+      // Not found or not allowed: the session itself reports that; the id stays as the title.
       () => {},
     );
 }
