@@ -91,11 +91,6 @@ async function selectedPair(peer: RtcConsole) {
   return { local, remote };
 }
 
-async function metric(name: string): Promise<number> {
-  const m = (await admin.get('/metrics')).body as string;
-  return Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(m)?.[1] ?? Number.NaN);
-}
-
 async function mediaAndInput(peer: RtcConsole, x: number) {
   const seen = peer.frames;
   const stamped = peer.latencies.length;
@@ -120,8 +115,8 @@ describe.sequential('WebRTC through the embedded TURN server', () => {
   for (const transport of ['udp', 'tcp'] as const) {
     it(`relay-only over TURN/${transport}: video and input flow, the relay counts the allocations`, async () => {
       agentTurn = transport;
-      const allocations = await metric('rc_turn_allocations_total');
-      const relayed = await metric('rc_turn_client_to_peer_packets_total');
+      const allocations = await admin.metric('rc_turn_allocations_total');
+      const relayed = await admin.metric('rc_turn_client_to_peer_packets_total');
       const { con, peer, sessionId } = await open((s) => turnOnly(s, transport));
       await mediaAndInput(peer, transport === 'udp' ? 11 : 12);
 
@@ -134,9 +129,9 @@ describe.sequential('WebRTC through the embedded TURN server', () => {
       expect(peer.remoteCandidates.length).toBeGreaterThan(0);
       for (const c of peer.remoteCandidates) expect(c).toContain(' typ relay');
 
-      expect(await metric('rc_turn_allocations_total')).toBeGreaterThanOrEqual(allocations + 2);
-      expect(await metric('rc_turn_client_to_peer_packets_total')).toBeGreaterThan(relayed + 10);
-      expect(await metric('rc_turn_peer_to_client_packets_total')).toBeGreaterThan(0);
+      expect(await admin.metric('rc_turn_allocations_total')).toBeGreaterThanOrEqual(allocations + 2);
+      expect(await admin.metric('rc_turn_client_to_peer_packets_total')).toBeGreaterThan(relayed + 10);
+      expect(await admin.metric('rc_turn_peer_to_client_packets_total')).toBeGreaterThan(0);
       await end(con, peer, sessionId);
     }, 30_000);
   }

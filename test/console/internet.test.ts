@@ -287,7 +287,7 @@ describe.skipIf(missingTool(CHROMIUM, 'chromium'))('browser console, internet mo
   ] as const) {
     it(`through our TURN (${path}): the picture shows and the badge names the path`, async () => {
       const page = await newPage();
-      const allocations = await metric('rc_turn_allocations_total');
+      const allocations = await admin.metric('rc_turn_allocations_total');
       await connect(page, 'pc-relayed', 'control', route);
       await waitLive(page, 25_000);
       expect(gradientMatch(await readPicture(page))).toBeGreaterThan(0.75);
@@ -296,7 +296,7 @@ describe.skipIf(missingTool(CHROMIUM, 'chromium'))('browser console, internet mo
         (v) => v === path,
         'badge',
       );
-      expect(await metric('rc_turn_allocations_total')).toBeGreaterThan(allocations);
+      expect(await admin.metric('rc_turn_allocations_total')).toBeGreaterThan(allocations);
       const before = relayed.backend.inputLog.length;
       const p = await pagePoint(page, 10, 20);
       await page.mouse.click(p.x, p.y);
@@ -415,8 +415,3 @@ describe.skipIf(missingTool(CHROMIUM, 'chromium'))('browser console, internet mo
     await page.close();
   }, 30_000);
 });
-
-async function metric(name: string): Promise<number> {
-  const m = (await admin.get('/metrics')).body as string;
-  return Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(m)?.[1] ?? Number.NaN);
-}

@@ -284,7 +284,7 @@ describe.skipIf(skip)('browser console on X11 desktops (Xvfb), every path', () =
     it(`internet, ${badge}: picture, click, typing, clipboard both ways, user-session switch`, async () => {
       const page = await newPage();
       await login(page, r.base);
-      const relayed = await metric('rc_turn_peer_to_client_bytes_total');
+      const relayed = await admin.metric('rc_turn_peer_to_client_bytes_total');
       await connect(page, HOST, 'control', route);
       await waitLive(page);
       await soon(
@@ -295,7 +295,7 @@ describe.skipIf(skip)('browser console on X11 desktops (Xvfb), every path', () =
       await desktopFlow(page, badge.toLowerCase().replace(' ', '-'));
       // The picture (tens of KB over the flow) came through our TURN relay exactly when forced to:
       // the direct path leaves at most a few ICE checks on it.
-      const viaTurn = (await metric('rc_turn_peer_to_client_bytes_total')) - relayed;
+      const viaTurn = (await admin.metric('rc_turn_peer_to_client_bytes_total')) - relayed;
       if (route === 'auto') expect(viaTurn).toBeLessThan(5_000);
       else expect(viaTurn).toBeGreaterThan(20_000);
       await page.close();
@@ -399,8 +399,3 @@ describe.skipIf(skip)('browser console on X11 desktops (Xvfb), every path', () =
     await page.close();
   }, 30_000);
 });
-
-async function metric(name: string): Promise<number> {
-  const m = (await admin.get('/metrics')).body as string;
-  return Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(m)?.[1] ?? Number.NaN);
-}

@@ -72,4 +72,10 @@ export class Api {
     this.token = r.body.token;
     return this;
   }
+
+  /** One unlabelled counter or gauge from the relay's /metrics (NaN when it is not there). */
+  async metric(name: string): Promise<number> {
+    const m = (await this.get('/metrics')).body as string;
+    return Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(m)?.[1] ?? Number.NaN);
+  }
 }
