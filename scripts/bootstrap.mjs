@@ -60,6 +60,8 @@ const debs = [
   // test/ops validates docker-compose.yml with `docker-compose config` (no Docker engine needed).
   ['docker-compose', '/usr/bin/docker-compose'],
   ['chromium', '/usr/bin/chromium'],
+  // zbarimg reads back the QR code the console draws for two-step login (test/console/pages).
+  ['zbar-tools', '/usr/bin/zbarimg'],
   ['xvfb', '/usr/bin/Xvfb'],
   // The X clients the X11 backend's tests drive, and the libraries the backend loads.
   ['xterm', '/usr/bin/xterm'],

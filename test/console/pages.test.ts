@@ -1,5 +1,6 @@
 // The relay serves the built console at `/` with a CSP and cache headers that fit hashed assets;
 // the login form handles wrong passwords and asks for a TOTP code when the account has one.
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { base32Decode, totp } from '../../server/src/auth/totp';
@@ -7,6 +8,8 @@ import { Api } from '../support/http';
 import { ADMIN_PASSWORD, startRelay, type TestRelay } from '../support/relay';
 import { missingTool } from '../support/system';
 import { ARTIFACTS, CHROMIUM, ensureConsoleBuilt, focusedId, launchBrowser, soon, type TestBrowser } from './browser';
+
+const ZBARIMG = '/usr/bin/zbarimg';
 
 let r: TestRelay;
 let admin: Api;
@@ -32,7 +35,8 @@ describe('the console files', () => {
     expect(csp).toContain("frame-ancestors 'none'");
     expect(csp).not.toContain('unsafe');
     const assets = [...String(page.body).matchAll(/\/(assets\/[^"]+)"/g)].map((m) => m[1]!);
-    expect(assets).toHaveLength(3);
+    // The app, its stylesheet, the LAN route's first script, and chunks preloaded beside the app.
+    expect(assets.length).toBeGreaterThanOrEqual(3);
     for (const a of assets) {
       expect(a).toMatch(/-[A-Z0-9]{8}\.(js|css)$/);
       const got = await anon.get(`/${a}`);
@@ -61,7 +65,8 @@ describe.skipIf(missingTool(CHROMIUM, 'chromium'))('login in the browser', () =>
     const u = await new Api(r.base, r.cert).login('helpdesk', 'helpdesk-password-1');
     const setup = await u.post('/api/v1/auth/totp/setup');
     const key = base32Decode(setup.body.secret);
-    expect((await u.post('/api/v1/auth/totp/enable', { code: totp(key) })).status).toBe(204);
+    // The previous step's code turns it on, leaving the current one for the login below.
+    expect((await u.post('/api/v1/auth/totp/enable', { code: totp(key, Date.now() - 30_000) })).status).toBe(204);
 
     const page = await browser.context.newPage();
     const errors: string[] = [];
@@ -137,6 +142,64 @@ describe.skipIf(missingTool(CHROMIUM, 'chromium'))('login in the browser', () =>
     });
     expect(old.body.error.code).toBe('invalid_credentials');
     await new Api(r.base, r.cert).login('changer', 'changer-password-2');
+    await page.close();
+  }, 30_000);
+
+  it('an operator turns two-step login on with the QR code and off again, and logging in asks for the code', async () => {
+    await admin.post('/api/v1/operators', { username: 'twostep', password: 'twostep-password-1', role: 'operator' });
+    const page = await browser.context.newPage();
+    await page.goto(`${r.base}/`);
+    await page.keyboard.type('twostep');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('twostep-password-1');
+    await page.keyboard.press('Enter');
+    await page.locator('#device-count').waitFor();
+    await page.locator('header a', { hasText: 'Account' }).click();
+    const status = () => page.locator('#totp-status').textContent();
+    await page.locator('#totp-setup').click();
+    // The code field takes the focus once the key is shown; the QR code encodes the same key.
+    await soon(
+      () => focusedId(page),
+      (id) => id === 'totp-code',
+      'code field focused',
+    );
+    const shown = (await page.locator('#totp-key').textContent()) ?? '';
+    expect(shown).toMatch(/^([A-Z2-7]{4} )+[A-Z2-7]{1,4}$/);
+    const key = base32Decode(shown.replace(/ /g, ''));
+    // The QR code an authenticator app scans says the same key, read back by a real decoder.
+    const qrPng = join(ARTIFACTS, 'totp-qr.png');
+    await page.locator('svg[role=img]').screenshot({ path: qrPng });
+    if (!missingTool(ZBARIMG, 'zbar-tools')) {
+      const decoded = execFileSync(ZBARIMG, ['-q', '--raw', qrPng], { encoding: 'utf8' }).trim();
+      expect(decoded).toBe(
+        `otpauth://totp/rc-relay%3Atwostep?secret=${shown.replace(/ /g, '')}&issuer=rc-relay&algorithm=SHA1&digits=6&period=30`,
+      );
+    }
+    await page.screenshot({ path: join(ARTIFACTS, 'account-totp-setup.png') });
+
+    // A wrong code says so and leaves it off.
+    await page.keyboard.type(totp(key, Date.now() - 10 * 60_000));
+    await page.keyboard.press('Enter');
+    await soon(status, (t) => !!t?.startsWith('That code is wrong.'), 'wrong code');
+    const logsInWithoutCode = async () =>
+      (await new Api(r.base, r.cert).login('twostep', 'twostep-password-1').catch(() => null)) !== null;
+    expect(await logsInWithoutCode()).toBe(true);
+    await page.locator('#totp-code').fill(totp(key));
+    await page.keyboard.press('Enter');
+    await soon(status, (t) => t === 'Two-step login is on. Logging in now asks for a code from the app.', 'on');
+    expect(await page.locator('#totp-on').isVisible()).toBe(true);
+    const noCode = await new Api(r.base, r.cert).post('/api/v1/auth/login', {
+      username: 'twostep',
+      password: 'twostep-password-1',
+    });
+    expect(noCode.body.error.code).toBe('totp_required');
+
+    // Turned off with a code of the next step (a code already used is not taken twice).
+    await page.locator('#totp-code').fill(totp(key, Date.now() + 30_000));
+    await page.keyboard.press('Enter');
+    await soon(status, (t) => t === 'Two-step login is off.', 'off');
+    expect(await logsInWithoutCode()).toBe(true);
+    expect(await page.locator('#totp-setup').isVisible()).toBe(true);
     await page.close();
   }, 30_000);
 });

@@ -142,7 +142,8 @@ describe('TOTP', () => {
     expect(setup.body.otpauthUrl).toMatch(/^otpauth:\/\/totp\//);
     const key = base32Decode(setup.body.secret);
     expect((await u.post('/api/v1/auth/totp/enable', { code: '000000' })).status).toBe(401);
-    expect((await u.post('/api/v1/auth/totp/enable', { code: totp(key) })).status).toBe(204);
+    // Confirmed with the previous step's code (clock drift allowed), so the current one is still unused.
+    expect((await u.post('/api/v1/auth/totp/enable', { code: totp(key, Date.now() - 30_000) })).status).toBe(204);
 
     const noCode = await anon().post('/api/v1/auth/login', { username: 'totpuser', password: 'totp-password-1' });
     expect(noCode.body.error.code).toBe('totp_required');
@@ -154,12 +155,21 @@ describe('TOTP', () => {
       totp: wrongCode,
     });
     expect(bad.body.error.code).toBe('totp_invalid');
-    const ok = await anon().post('/api/v1/auth/login', {
+    const code = totp(key);
+    const login = () =>
+      anon().post('/api/v1/auth/login', { username: 'totpuser', password: 'totp-password-1', totp: code });
+    expect((await login()).status).toBe(200);
+    // A code is good once (RFC 6238 §5.2): seen over a shoulder or in a proxy log, it cannot log in again.
+    const replay = await login();
+    expect(replay.status).toBe(401);
+    expect(replay.body.error.code).toBe('totp_invalid');
+    // Nor can the code that turned TOTP on: its step is before the one just used.
+    const enabling = await anon().post('/api/v1/auth/login', {
       username: 'totpuser',
       password: 'totp-password-1',
-      totp: totp(key),
+      totp: totp(key, Date.now() - 30_000),
     });
-    expect(ok.status).toBe(200);
+    expect(enabling.body.error.code).toBe('totp_invalid');
   });
 });
 

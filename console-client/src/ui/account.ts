@@ -1,6 +1,8 @@
-// The operator's own account: changing the password (the first admin's printed one first of all).
-import { type Api, ApiError } from './api';
+// The operator's own account: changing the password (the first admin's printed one first of all)
+// and two-step login (totp.ts).
+import { type Api, ApiError, type Me } from './api';
 import { h } from './dom';
+import { totpSection } from './totp';
 
 const MESSAGES: Record<string, string> = {
   invalid_credentials: 'The current password is wrong.',
@@ -9,7 +11,8 @@ const MESSAGES: Record<string, string> = {
   network: 'The relay cannot be reached.',
 };
 
-export function accountView(api: Api, username: string): HTMLElement {
+export function accountView(api: Api, me: Me): HTMLElement {
+  const { username } = me;
   const input = (id: string, autocomplete: string, minlength?: number) =>
     h('input', { id, name: id, type: 'password', autocomplete, required: true, ...(minlength ? { minlength } : {}) });
   const current = input('current-password', 'current-password');
@@ -54,5 +57,5 @@ export function accountView(api: Api, username: string): HTMLElement {
     button,
   );
   queueMicrotask(() => current.focus());
-  return form;
+  return h('div', { class: 'account' }, form, totpSection(api, me.totpEnabled));
 }

@@ -18,6 +18,7 @@ export interface Me {
   id: string;
   username: string;
   role: 'admin' | 'operator' | 'viewer';
+  totpEnabled: boolean;
 }
 
 export interface SessionReply {
@@ -79,6 +80,9 @@ export class Api {
   me = () => this.request<Me>('GET', '/api/v1/me');
   changePassword = (currentPassword: string, newPassword: string) =>
     this.request<void>('POST', '/api/v1/auth/password', { currentPassword, newPassword });
+  totpSetup = () => this.request<{ secret: string; otpauthUrl: string }>('POST', '/api/v1/auth/totp/setup');
+  totpEnable = (code: string) => this.request<void>('POST', '/api/v1/auth/totp/enable', { code });
+  totpDisable = (code: string) => this.request<void>('POST', '/api/v1/auth/totp/disable', { code });
   device = (id: string) => this.request<DeviceSummary>('GET', `/api/v1/devices/${encodeURIComponent(id)}`);
   openSession = (deviceId: string, mode: 'view' | 'control') =>
     this.request<SessionReply>('POST', '/api/v1/sessions', { deviceId, mode, transport: 'internet' });

@@ -73,7 +73,11 @@ async function route() {
     socket.start();
   }
   if (path === '/admin' && me.role === 'admin') return show(adminView(api));
-  if (path === '/account') return show(accountView(api, me.username));
+  if (path === '/account') {
+    // Read again: two-step login may have been turned on or off since the login.
+    me = await api.me().catch(() => me!);
+    return show(accountView(api, me));
+  }
   const m = /^\/session\/([^/]+)\/(view|control)$/.exec(path ?? '');
   if (m) return session(decodeURIComponent(m[1]!), m[2] as 'view' | 'control', params.get('route'));
   const list = new DeviceList(socket, me.role !== 'viewer', (r) => {

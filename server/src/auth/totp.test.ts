@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { base32Decode, base32Encode, hotp, totp, verifyTotp } from './totp';
+import { base32Decode, base32Encode, hotp, totp, totpStep } from './totp';
 
 // RFC 6238 Appendix B, SHA-1 column (8 digits), with the RFC's 20-byte ASCII key.
 const key = Buffer.from('12345678901234567890');
@@ -31,10 +31,21 @@ describe('TOTP', () => {
   it('accepts ±1 step and refuses further drift and junk', () => {
     const secret = base32Encode(key);
     const now = 1_700_000_000_000;
-    expect(verifyTotp(secret, totp(key, now), now)).toBe(true);
-    expect(verifyTotp(secret, totp(key, now - 30_000), now)).toBe(true);
-    expect(verifyTotp(secret, totp(key, now - 90_000), now)).toBe(false);
-    expect(verifyTotp(secret, 'abcdef', now)).toBe(false);
-    expect(verifyTotp(secret, '', now)).toBe(false);
+    const step = Math.floor(now / 30_000);
+    expect(totpStep(secret, totp(key, now), -1, now)).toBe(step);
+    expect(totpStep(secret, totp(key, now - 30_000), -1, now)).toBe(step - 1);
+    expect(totpStep(secret, totp(key, now + 30_000), -1, now)).toBe(step + 1);
+    expect(totpStep(secret, totp(key, now - 90_000), -1, now)).toBeUndefined();
+    expect(totpStep(secret, 'abcdef', -1, now)).toBeUndefined();
+    expect(totpStep(secret, '', -1, now)).toBeUndefined();
+  });
+
+  it('refuses a code of a step already used, or of an earlier one (RFC 6238 §5.2)', () => {
+    const secret = base32Encode(key);
+    const now = 1_700_000_000_000;
+    const step = Math.floor(now / 30_000);
+    expect(totpStep(secret, totp(key, now), step, now)).toBeUndefined();
+    expect(totpStep(secret, totp(key, now - 30_000), step, now)).toBeUndefined();
+    expect(totpStep(secret, totp(key, now + 30_000), step, now)).toBe(step + 1);
   });
 });

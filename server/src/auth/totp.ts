@@ -50,16 +50,21 @@ export function totp(key: Buffer, atMs = Date.now(), step = 30, digits = 6, algo
   return hotp(key, Math.floor(atMs / 1000 / step), digits, algorithm);
 }
 
-/** Accepts the current step and one either side (RFC 6238 §5.2 allows for clock drift). */
-export function verifyTotp(secretBase32: string, code: string, atMs = Date.now()): boolean {
-  if (!/^\d{6}$/.test(code)) return false;
+/**
+ * The 30 s step a code belongs to: the current step or one either side (RFC 6238 §5.2 allows for
+ * clock drift), and only a step after `usedStep`, the last one accepted for this secret, so a code
+ * that was seen once (over a shoulder, in a log) cannot log in again (§5.2: no second use).
+ */
+export function totpStep(secretBase32: string, code: string, usedStep = -1, atMs = Date.now()): number | undefined {
+  if (!/^\d{6}$/.test(code)) return undefined;
   const key = base32Decode(secretBase32);
-  let ok = false;
-  for (const drift of [-1, 0, 1]) {
-    const expected = totp(key, atMs + drift * 30_000);
-    ok = timingSafeEqual(Buffer.from(expected), Buffer.from(code)) || ok;
+  const now = Math.floor(atMs / 30_000);
+  let found: number | undefined;
+  for (const step of [now - 1, now, now + 1]) {
+    const match = timingSafeEqual(Buffer.from(hotp(key, step)), Buffer.from(code));
+    if (match && step > usedStep && found === undefined) found = step;
   }
-  return ok;
+  return found;
 }
 
 export function newTotpSecret(): string {

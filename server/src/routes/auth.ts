@@ -1,14 +1,22 @@
 import { LoginBody, LoginReply, PasswordChangeBody, TotpCodeBody, TotpSetupReply } from '@rc-relay/protocol';
 import type { FastifyPluginAsync } from 'fastify';
 import { decoyHash, hashPassword, verifyPassword } from '../auth/passwords';
-import { newTotpSecret, otpauthUrl, verifyTotp } from '../auth/totp';
+import { newTotpSecret, otpauthUrl, totpStep } from '../auth/totp';
 import type { RelayContext } from '../context';
 import { authenticateOperator } from '../http/auth';
 import { ApiError } from '../http/errors';
-import { operatorView } from '../store';
+import { type OperatorRecord, operatorView } from '../store';
 
 export const authRoutes: FastifyPluginAsync<{ ctx: RelayContext }> = async (app, { ctx }) => {
   const { store, tokens, limits, metrics } = ctx;
+
+  /** A TOTP code is good once: right for its secret, and of a step after the last one accepted. */
+  function acceptTotp(op: OperatorRecord, code: string): boolean {
+    if (!op.totpSecret) return false;
+    const step = totpStep(op.totpSecret, code, op.totpLastStep);
+    // The conditional update also settles two requests racing with the same code.
+    return step !== undefined && store.operators.useTotpStep(op.id, step);
+  }
 
   app.post('/api/v1/auth/login', { schema: { body: LoginBody, response: { 200: LoginReply } } }, async (req) => {
     const { username, password, totp } = req.body as { username: string; password: string; totp?: string };
@@ -32,7 +40,7 @@ export const authRoutes: FastifyPluginAsync<{ ctx: RelayContext }> = async (app,
     }
     if (op.totpEnabled && op.totpSecret) {
       if (!totp) throw new ApiError('totp_required', 'this operator needs a TOTP code');
-      if (!verifyTotp(op.totpSecret, totp)) {
+      if (!acceptTotp(op, totp)) {
         limits.loginByAddress.hit(req.ip);
         limits.loginByUser.hit(userKey);
         metrics.logins.inc({ result: 'failed' });
@@ -78,25 +86,25 @@ export const authRoutes: FastifyPluginAsync<{ ctx: RelayContext }> = async (app,
     const op = authenticateOperator(ctx, req);
     if (op.totpEnabled) throw new ApiError('conflict', 'TOTP is already enabled; disable it first');
     const secret = newTotpSecret();
-    store.operators.setTotp(op.id, secret, false);
+    store.operators.setTotpSecret(op.id, secret);
     return { secret, otpauthUrl: otpauthUrl('rc-relay', op.username, secret) };
   });
 
   app.post('/api/v1/auth/totp/enable', { schema: { body: TotpCodeBody } }, async (req, reply) => {
     const op = authenticateOperator(ctx, req);
     const { code } = req.body as { code: string };
-    if (!op.totpSecret || !verifyTotp(op.totpSecret, code)) throw new ApiError('totp_invalid', 'wrong TOTP code');
-    store.operators.setTotp(op.id, op.totpSecret, true);
+    if (!acceptTotp(op, code)) throw new ApiError('totp_invalid', 'wrong TOTP code');
+    store.operators.enableTotp(op.id);
     return reply.code(204).send();
   });
 
   app.post('/api/v1/auth/totp/disable', { schema: { body: TotpCodeBody } }, async (req, reply) => {
     const op = authenticateOperator(ctx, req);
     const { code } = req.body as { code: string };
-    if (op.totpEnabled && (!op.totpSecret || !verifyTotp(op.totpSecret, code))) {
+    if (op.totpEnabled && !acceptTotp(op, code)) {
       throw new ApiError('totp_invalid', 'wrong TOTP code');
     }
-    store.operators.setTotp(op.id, null, false);
+    store.operators.setTotpSecret(op.id, null);
     return reply.code(204).send();
   });
 };

@@ -75,4 +75,8 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX session_audit_device ON session_audit(device_id, requested_at);
   CREATE INDEX session_audit_operator ON session_audit(operator_id, requested_at);
   `,
+  // 2: the last TOTP step accepted per operator, so no code is taken twice (RFC 6238 §5.2)
+  `
+  ALTER TABLE operators ADD COLUMN totp_last_step INTEGER NOT NULL DEFAULT -1;
+  `,
 ];

@@ -9,6 +9,8 @@ export interface OperatorRecord {
   role: Role;
   totpSecret: string | null;
   totpEnabled: boolean;
+  /** The 30 s step of the last TOTP code accepted (-1: none since the secret was set). */
+  totpLastStep: number;
   disabled: boolean;
   createdAt: string;
   /** Group ids this operator may see (admins see every group regardless). */
@@ -22,6 +24,7 @@ interface Row {
   role: Role;
   totp_secret: string | null;
   totp_enabled: number;
+  totp_last_step: number;
   disabled: number;
   created_at: string;
 }
@@ -38,6 +41,7 @@ export class OperatorRepo {
       role: r.role,
       totpSecret: r.totp_secret,
       totpEnabled: r.totp_enabled === 1,
+      totpLastStep: r.totp_last_step,
       disabled: r.disabled === 1,
       createdAt: r.created_at,
       groupIds: groups as string[],
@@ -95,11 +99,24 @@ export class OperatorRepo {
     return this.get(id);
   }
 
-  setTotp(id: string, secret: string | null, enabled: boolean): void {
-    stmt(this.db, 'UPDATE operators SET totp_secret = ?, totp_enabled = ? WHERE id = ?').run(
+  /** A new secret (or none), not yet required, with no code used yet. */
+  setTotpSecret(id: string, secret: string | null): void {
+    stmt(this.db, 'UPDATE operators SET totp_secret = ?, totp_enabled = 0, totp_last_step = -1 WHERE id = ?').run(
       secret,
-      enabled ? 1 : 0,
       id,
+    );
+  }
+
+  /** From now on logging in needs a code (the secret was confirmed with one). */
+  enableTotp(id: string): void {
+    stmt(this.db, 'UPDATE operators SET totp_enabled = 1 WHERE id = ? AND totp_secret IS NOT NULL').run(id);
+  }
+
+  /** The step of a code just accepted; false when it or a later one was used already (a replay). */
+  useTotpStep(id: string, step: number): boolean {
+    return (
+      stmt(this.db, 'UPDATE operators SET totp_last_step = ? WHERE id = ? AND totp_last_step < ?').run(step, id, step)
+        .changes > 0
     );
   }
 
