@@ -8,6 +8,8 @@ export function createLogger(level = 'info', dest?: DestinationStream): Logger {
   const opts = {
     level,
     base: { app: 'rc-agent' },
+    // ISO times, as the relay logs them: one clock format when the two logs are read side by side.
+    timestamp: pino.stdTimeFunctions.isoTime,
     redact: ['deviceToken', 'ticket', 'token', 'key', 'enrollmentToken', '*.deviceToken', '*.ticket', '*.keyPem'],
   };
   return dest ? pino(opts, dest) : pino(opts);

@@ -255,7 +255,7 @@ async function explained<T>(p: Promise<T>): Promise<T> {
       .filter((l) => /ICE|restart|WebRTC|signal|relay|online|offline/.test(l))
       .slice(-40)
       .map((l) => {
-        const e = JSON.parse(l) as { time: number; msg: string; state?: string; reason?: string; summary?: string };
+        const e = JSON.parse(l) as { time: string; msg: string; state?: string; reason?: string; summary?: string };
         return `${new Date(e.time).toISOString().slice(11, 23)} ${e.msg}${e.state ? ` ${e.state}` : ''}${e.reason ? ` (${e.reason})` : ''}${e.summary ? `: ${e.summary}` : ''}`;
       });
     throw new Error(`${(err as Error).message}; the agent logged:\n${lines.join('\n')}`);

@@ -38,7 +38,7 @@ export function timeline(trace: ConnectTrace & { total: number }, agentLog: stri
   }
   for (const line of agentLog.split('\n')) {
     if (!line.startsWith('{')) continue;
-    let e: { time?: number; msg?: string; state?: string };
+    let e: { time?: string; msg?: string; state?: string };
     try {
       e = JSON.parse(line);
     } catch {
@@ -46,7 +46,7 @@ export function timeline(trace: ConnectTrace & { total: number }, agentLog: stri
     }
     if (!e.time || !e.msg || !AGENT_EVENTS.includes(e.msg)) continue;
     // Connects run one after another: this one's lines are those from its click to its first frame.
-    const t = e.time - trace.clickEpoch;
+    const t = Date.parse(e.time) - trace.clickEpoch;
     if (t < -5 || t > trace.total + 50) continue;
     rows.push([t, `agent  ${e.msg}${e.state ? ` ${e.state}` : ''}`]);
   }
@@ -79,8 +79,8 @@ export function clickPhases(trace: ClickTrace, total: number, agentLog: string):
   for (const line of agentLog.split('\n')) {
     if (!line.startsWith('{')) continue;
     if (!line.includes('"click injected"') && !line.includes('"input-hinted grab delivered"')) continue;
-    const e = JSON.parse(line) as { time: number; msg: string; ms?: number; buttons?: number };
-    const t = e.time - trace.downEpoch;
+    const e = JSON.parse(line) as { time: string; msg: string; ms?: number; buttons?: number };
+    const t = Date.parse(e.time) - trace.downEpoch;
     if (t < -2 || t > total + 20) continue;
     if (e.msg === 'click injected' && e.buttons === 1 && injected === undefined) injected = t;
     else if (e.msg === 'input-hinted grab delivered' && injected !== undefined && delivered === undefined) {

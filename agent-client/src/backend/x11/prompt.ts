@@ -138,7 +138,7 @@ export function askConsentOnDisplay(
         const left = Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
         o.text(16, 26, 'Remote support request');
         o.text(16, 50, `${req.operator} wants to ${verb} this screen`);
-        o.text(16, 68, `(${req.transport === 'lan' ? 'over the local network' : 'through the relay'}).`);
+        o.text(16, 68, `(${req.transport === 'lan' ? 'over the local network' : 'over the internet'}).`);
         o.text(16, 92, `Refused automatically in ${left} s.`);
         for (const b of [allow, deny]) {
           o.fill(b.x, b.y, b.w, b.h, b.colour);
