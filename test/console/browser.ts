@@ -26,6 +26,9 @@ export function ensureConsoleBuilt(): void {
 
 export interface TestBrowser {
   context: BrowserContext;
+  /** A new tab whose uncaught errors land in `pageErrors`: the UI must not throw, whatever happens. */
+  newPage: () => Promise<Page>;
+  pageErrors: string[];
   close: () => Promise<void>;
 }
 
@@ -51,8 +54,15 @@ export async function launchBrowser(origin: string): Promise<TestBrowser> {
   });
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin });
   mkdirSync(ARTIFACTS, { recursive: true });
+  const pageErrors: string[] = [];
   return {
     context,
+    pageErrors,
+    newPage: async () => {
+      const page = await context.newPage();
+      page.on('pageerror', (e) => pageErrors.push(e.message));
+      return page;
+    },
     close: async () => {
       await context.close();
       rmSync(profile, { recursive: true, force: true });
@@ -126,6 +136,23 @@ const PICTURE_JS = `(() => {${DRAW_JS}
 /** What the remote view shows, read back from the <video> or <canvas> the console paints. */
 export function readPicture(page: Page): Promise<Picture> {
   return page.evaluate(PICTURE_JS) as Promise<Picture>;
+}
+
+/** Share of a picture's grid samples that show the synthetic desktop's gradients (blue = x, green = y) within `tol`. */
+export function gradientMatch(p: Picture, tol = 28): number {
+  const ok = p.samples.filter(
+    ([x, y, , g, b]) => Math.abs(b - (x * 255) / p.width) <= tol && Math.abs(g - (y * 255) / p.height) <= tol,
+  );
+  return ok.length / p.samples.length;
+}
+
+/** Waits until the path badge names `path` (read from getStats by the console, not assumed). */
+export function expectPath(page: Page, path: string): Promise<unknown> {
+  return soon(
+    () => page.locator('#path-badge').getAttribute('data-path'),
+    (v) => v === path,
+    `path badge ${path}`,
+  );
 }
 
 /** Where on the page a remote pixel is, for clicks. */

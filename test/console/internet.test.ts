@@ -17,7 +17,9 @@ import {
   CHROMIUM,
   connect,
   ensureConsoleBuilt,
+  expectPath,
   focusedId,
+  gradientMatch,
   launchBrowser,
   login,
   pagePoint,
@@ -50,23 +52,18 @@ async function agent(hostname: string, base: object, backend: SyntheticBackend) 
   return startAgent(cfg, { backend, webrtc: createWebRtcTransport });
 }
 
-/** Share of grid samples that show the synthetic gradient (blue = x, green = y) within `tol`. */
-function gradientMatch(p: Awaited<ReturnType<typeof readPicture>>, tol = 28): number {
-  const ok = p.samples.filter(
-    ([x, y, , g, b]) => Math.abs(b - (x * 255) / p.width) <= tol && Math.abs(g - (y * 255) / p.height) <= tol,
-  );
-  return ok.length / p.samples.length;
-}
-
-/** Uncaught errors in any console page: the UI must not throw whatever the session does. */
-const pageErrors: string[] = [];
-
 async function newPage(): Promise<Page> {
-  const page = await browser.context.newPage();
-  page.on('pageerror', (e) => pageErrors.push(e.message));
+  const page = await browser.newPage();
   await login(page, r.base);
   return page;
 }
+
+/** The codes of the keys pressed down at the device since input-log entry `from`. */
+const keyDowns = (log: SyntheticBackend['inputLog'], from: number) =>
+  log
+    .slice(from)
+    .map((e) => e.event)
+    .flatMap((e) => (e.type === 'key' && e.down ? [`${e.code}:${e.key}`] : []));
 
 describe.skipIf(missingTool(CHROMIUM, 'chromium'))('browser console, internet mode', () => {
   beforeAll(async () => {
@@ -86,7 +83,7 @@ describe.skipIf(missingTool(CHROMIUM, 'chromium'))('browser console, internet mo
   }, 60_000);
 
   afterAll(async () => {
-    expect(pageErrors).toEqual([]);
+    expect(browser?.pageErrors).toEqual([]);
     await browser?.close();
     for (const a of [direct, relayed, denying, away]) await a?.stop();
     await r?.stop();
@@ -113,11 +110,7 @@ describe.skipIf(missingTool(CHROMIUM, 'chromium'))('browser console, internet mo
     const pic = await readPicture(page);
     expect([pic.width, pic.height]).toEqual([W, H]);
     expect(gradientMatch(pic)).toBeGreaterThan(0.75);
-    await soon(
-      () => page.locator('#path-badge').getAttribute('data-path'),
-      (v) => v === 'direct',
-      'badge',
-    );
+    await expectPath(page, 'direct');
     await page.screenshot({ path: join(ARTIFACTS, 'control-direct.png') });
 
     // A click at remote (100, 60) arrives there, with the left button down then up.
@@ -143,12 +136,7 @@ describe.skipIf(missingTool(CHROMIUM, 'chromium'))('browser console, internet mo
     const keysBefore = log.length;
     for (const k of ['Shift+KeyH', 'KeyI', 'Shift+Digit1']) await page.keyboard.press(k);
     await until(() => log.slice(keysBefore).filter((e) => e.event.type === 'key').length >= 10, 5000, 'typed keys');
-    const downs = log
-      .slice(keysBefore)
-      .map((e) => e.event)
-      .filter((e) => e.type === 'key' && e.down)
-      .map((e) => (e.type === 'key' ? `${e.code}:${e.key}` : ''));
-    expect(downs).toEqual(['ShiftLeft:Shift', 'KeyH:H', 'KeyI:i', 'ShiftLeft:Shift', 'Digit1:!']);
+    expect(keyDowns(log, keysBefore)).toEqual(['ShiftLeft:Shift', 'KeyH:H', 'KeyI:i', 'ShiftLeft:Shift', 'Digit1:!']);
     // Tab stays on the remote view instead of moving the browser's focus.
     const tabBefore = log.length;
     await page.keyboard.press('Tab');
@@ -178,13 +166,7 @@ describe.skipIf(missingTool(CHROMIUM, 'chromium'))('browser console, internet mo
     const chordBefore = log.length;
     await page.locator('#chord-cad').click();
     await until(() => log.length >= chordBefore + 6, 5000, 'chord');
-    expect(
-      log
-        .slice(chordBefore)
-        .map((e) => e.event)
-        .filter((e) => e.type === 'key' && e.down)
-        .map((e) => (e.type === 'key' ? e.code : '')),
-    ).toEqual(['ControlLeft', 'AltLeft', 'Delete']);
+    expect(keyDowns(log, chordBefore).map((k) => k.split(':')[0])).toEqual(['ControlLeft', 'AltLeft', 'Delete']);
 
     // Clipboard to the device, through the Async Clipboard API...
     await page.locator('details.clipboard > summary').click();
@@ -291,11 +273,7 @@ describe.skipIf(missingTool(CHROMIUM, 'chromium'))('browser console, internet mo
       await connect(page, 'pc-relayed', 'control', route);
       await waitLive(page, 25_000);
       expect(gradientMatch(await readPicture(page))).toBeGreaterThan(0.75);
-      await soon(
-        () => page.locator('#path-badge').getAttribute('data-path'),
-        (v) => v === path,
-        'badge',
-      );
+      await expectPath(page, path);
       expect(await admin.metric('rc_turn_allocations_total')).toBeGreaterThan(allocations);
       const before = relayed.backend.inputLog.length;
       const p = await pagePoint(page, 10, 20);

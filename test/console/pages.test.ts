@@ -57,6 +57,7 @@ describe.skipIf(missingTool(CHROMIUM, 'chromium'))('login in the browser', () =>
     browser = await launchBrowser(r.base);
   }, 30_000);
   afterAll(async () => {
+    expect(browser?.pageErrors).toEqual([]);
     await browser?.close();
   });
 
@@ -68,9 +69,7 @@ describe.skipIf(missingTool(CHROMIUM, 'chromium'))('login in the browser', () =>
     // The previous step's code turns it on, leaving the current one for the login below.
     expect((await u.post('/api/v1/auth/totp/enable', { code: totp(key, Date.now() - 30_000) })).status).toBe(204);
 
-    const page = await browser.context.newPage();
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
+    const page = await browser.newPage();
     await page.goto(`${r.base}/`);
     expect(await focusedId(page)).toBe('username');
     // The authenticator code is asked for only when the account has TOTP.
@@ -101,13 +100,12 @@ describe.skipIf(missingTool(CHROMIUM, 'chromium'))('login in the browser', () =>
     );
     expect(await page.locator('header .who').textContent()).toBe('helpdesk (operator)');
     expect(await page.locator('header a', { hasText: 'Admin' }).count()).toBe(0);
-    expect(errors).toEqual([]);
     await page.close();
   }, 30_000);
 
   it('an operator changes their own password on the Account page, by keyboard', async () => {
     await admin.post('/api/v1/operators', { username: 'changer', password: 'changer-password-1', role: 'operator' });
-    const page = await browser.context.newPage();
+    const page = await browser.newPage();
     await page.goto(`${r.base}/`);
     await page.keyboard.type('changer');
     await page.keyboard.press('Tab');
@@ -147,7 +145,7 @@ describe.skipIf(missingTool(CHROMIUM, 'chromium'))('login in the browser', () =>
 
   it('an operator turns two-step login on with the QR code and off again, and logging in asks for the code', async () => {
     await admin.post('/api/v1/operators', { username: 'twostep', password: 'twostep-password-1', role: 'operator' });
-    const page = await browser.context.newPage();
+    const page = await browser.newPage();
     await page.goto(`${r.base}/`);
     await page.keyboard.type('twostep');
     await page.keyboard.press('Tab');

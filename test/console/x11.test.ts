@@ -24,6 +24,7 @@ import {
   CHROMIUM,
   connect,
   ensureConsoleBuilt,
+  expectPath,
   launchBrowser,
   login,
   pagePoint,
@@ -57,13 +58,6 @@ let agent: AgentProcess;
 let asking: Agent;
 let browser: TestBrowser;
 let cliHome: string;
-const pageErrors: string[] = [];
-
-async function newPage(): Promise<Page> {
-  const page = await browser.context.newPage();
-  page.on('pageerror', (e) => pageErrors.push(e.message));
-  return page;
-}
 
 /** The remote view shows `d`'s whole display with its known window's colours where they belong. */
 async function expectDesktop(page: Page, d: Desktop, what: string) {
@@ -273,7 +267,7 @@ describe.skipIf(skip)('browser console on X11 desktops (Xvfb), every path', () =
     await r?.stop();
     await Promise.all([a?.stop(), b?.stop()]);
     removeHomes();
-    expect(pageErrors).toEqual([]);
+    expect(browser?.pageErrors).toEqual([]);
   });
 
   for (const [route, badge] of [
@@ -282,16 +276,12 @@ describe.skipIf(skip)('browser console on X11 desktops (Xvfb), every path', () =
     ['relay-tcp', 'TURN TCP'],
   ] as const) {
     it(`internet, ${badge}: picture, click, typing, clipboard both ways, user-session switch`, async () => {
-      const page = await newPage();
+      const page = await browser.newPage();
       await login(page, r.base);
       const relayed = await admin.metric('rc_turn_peer_to_client_bytes_total');
       await connect(page, HOST, 'control', route);
       await waitLive(page);
-      await soon(
-        () => page.locator('#path-badge').getAttribute('data-path'),
-        (v) => v === badge,
-        'path badge',
-      );
+      await expectPath(page, badge);
       await desktopFlow(page, badge.toLowerCase().replace(' ', '-'));
       // The picture (tens of KB over the flow) came through our TURN relay exactly when forced to:
       // the direct path leaves at most a few ICE checks on it.
@@ -308,14 +298,10 @@ describe.skipIf(skip)('browser console on X11 desktops (Xvfb), every path', () =
       await until(() => /#\/lan\?token=/.test(run.stdout()), 15_000, 'bridge URL');
       const url = run.stdout().trim().split('\n').pop()!;
       await browser.context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: new URL(url).origin });
-      const page = await newPage();
+      const page = await browser.newPage();
       await page.goto(url);
       await waitLive(page);
-      await soon(
-        () => page.locator('#path-badge').getAttribute('data-path'),
-        (v) => v === 'LAN',
-        'path badge',
-      );
+      await expectPath(page, 'LAN');
       await desktopFlow(page, 'lan');
       // Disconnect leaves no live-looking picture behind: the tab says the session is over.
       await soon(
@@ -332,7 +318,7 @@ describe.skipIf(skip)('browser console on X11 desktops (Xvfb), every path', () =
   }, 30_000);
 
   it('consent on the desktop: the device user denies, the console says so; allows on reconnect', async () => {
-    const page = await newPage();
+    const page = await browser.newPage();
     await login(page, r.base);
     await connect(page, ASK_HOST, 'control');
     await answerPrompt(a, 'Deny');
@@ -352,7 +338,7 @@ describe.skipIf(skip)('browser console on X11 desktops (Xvfb), every path', () =
   }, 30_000);
 
   it('view only: the picture shows, clicks and keys never reach the desktop', async () => {
-    const page = await newPage();
+    const page = await browser.newPage();
     await login(page, r.base);
     await connect(page, HOST, 'view');
     await waitLive(page);
@@ -374,7 +360,7 @@ describe.skipIf(skip)('browser console on X11 desktops (Xvfb), every path', () =
   }, 30_000);
 
   it('monitor picker: one monitor alone, clicks offset to it, then all again', async () => {
-    const page = await newPage();
+    const page = await browser.newPage();
     await login(page, r.base);
     await connect(page, HOST, 'control');
     await waitLive(page);
