@@ -82,9 +82,12 @@ const PROF_DIR = process.env.BENCH_PROF_DIR;
 /** BENCH_RELAY_FLAGS='--trace-gc' passes Node flags to each relay process (its output goes to children.log). */
 const RELAY_FLAGS = process.env.BENCH_RELAY_FLAGS?.split(' ').filter(Boolean) ?? [];
 
+/** BENCH_CLIENT_FLAGS passes Node flags to the agents and consoles processes (e.g. a larger young generation). */
+const CLIENT_FLAGS = process.env.BENCH_CLIENT_FLAGS?.split(' ').filter(Boolean) ?? [];
+
 function spawnChild(name: string, file: string, env: Record<string, string>): Child {
   const prof = PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROF_DIR}`] : [];
-  const args = file === 'relay-child.ts' ? [...prof, ...RELAY_FLAGS] : [];
+  const args = file === 'relay-child.ts' ? [...prof, ...RELAY_FLAGS] : CLIENT_FLAGS;
   const c = new Child(name, join(HERE, file), env, limits.hard, logFd, ROOT, args);
   children.add(c);
   void c.exited.then((code) => {
