@@ -1,5 +1,6 @@
 // The relay serves the built console at `/` with a CSP and cache headers that fit hashed assets;
-// the login form handles wrong passwords and asks for a TOTP code when the account has one.
+// the login form handles wrong passwords and asks for a TOTP code when the account has one; the
+// Account page changes the password and sets two-step login up.
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,7 +8,16 @@ import { base32Decode, totp } from '../../server/src/auth/totp';
 import { Api } from '../support/http';
 import { ADMIN_PASSWORD, startRelay, type TestRelay } from '../support/relay';
 import { missingTool } from '../support/system';
-import { ARTIFACTS, CHROMIUM, ensureConsoleBuilt, focusedId, launchBrowser, soon, type TestBrowser } from './browser';
+import {
+  ARTIFACTS,
+  CHROMIUM,
+  ensureConsoleBuilt,
+  focusedId,
+  launchBrowser,
+  login,
+  soon,
+  type TestBrowser,
+} from './browser';
 
 const ZBARIMG = '/usr/bin/zbarimg';
 
@@ -146,12 +156,7 @@ describe.skipIf(missingTool(CHROMIUM, 'chromium'))('login in the browser', () =>
   it('an operator turns two-step login on with the QR code and off again, and logging in asks for the code', async () => {
     await admin.post('/api/v1/operators', { username: 'twostep', password: 'twostep-password-1', role: 'operator' });
     const page = await browser.newPage();
-    await page.goto(`${r.base}/`);
-    await page.keyboard.type('twostep');
-    await page.keyboard.press('Tab');
-    await page.keyboard.type('twostep-password-1');
-    await page.keyboard.press('Enter');
-    await page.locator('#device-count').waitFor();
+    await login(page, r.base, 'twostep', 'twostep-password-1');
     await page.locator('header a', { hasText: 'Account' }).click();
     const status = () => page.locator('#totp-status').textContent();
     await page.locator('#totp-setup').click();
