@@ -51,9 +51,6 @@ const result = await build({
   minify: true,
   sourcemap: 'linked',
   format: 'esm',
-  // Code only one page needs (the QR code of two-step login) is a chunk loaded by that page.
-  splitting: true,
-  chunkNames: '[name]-[hash]',
   target: ['chrome110', 'firefox115', 'safari16'],
   outdir: join(out, 'assets'),
   entryNames: '[name]-[hash]',
@@ -89,15 +86,7 @@ const asset = (entry, ext) => {
   if (!hit) throw new Error(`no output for ${entry}`);
   return `assets/${basename(hit[0])}`;
 };
-// Chunks the app imports statically (code it shares with a lazily loaded one) are fetched beside
-// it, not after it has been parsed.
-const appOut = outputs.find(([p, o]) => p.endsWith('.js') && o.entryPoint?.endsWith('main.ts'))[1];
-const preload = appOut.imports
-  .filter((i) => i.kind === 'import-statement')
-  .map((i) => `<link rel="modulepreload" href="/assets/${basename(i.path)}">`)
-  .join('\n');
 const html = readFileSync(join(ui, 'index.html'), 'utf8')
-  .replace('%PRELOAD%', preload)
   .replace('%STYLE%', asset('style.css', '.css'))
   .replace('%SCRIPT%', asset('main.ts', '.js'))
   .replace('%EARLY%', asset('early-bridge.ts', '.js'));

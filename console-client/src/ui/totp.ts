@@ -1,5 +1,6 @@
 // Two-step login (TOTP) on the Account page: set up with a QR code or the key typed in, confirmed
 // by a first code before the relay requires it, and turned off with a current code.
+import qrcode from 'qrcode-generator';
 import { type Api, ApiError } from './api';
 import { fill, h } from './dom';
 
@@ -12,12 +13,8 @@ const MESSAGES: Record<string, string> = {
 
 const SVG = 'http://www.w3.org/2000/svg';
 
-/**
- * The otpauth URL as a QR code, drawn as one SVG path of its dark modules (no HTML from strings).
- * The encoder (~25 KiB) is loaded here, not with the console, whose every page would carry it.
- */
-async function qrSvg(text: string): Promise<SVGSVGElement> {
-  const { default: qrcode } = await import('qrcode-generator');
+/** The otpauth URL as a QR code, drawn as one SVG path of its dark modules (no HTML from strings). */
+function qrSvg(text: string): SVGSVGElement {
   const qr = qrcode(0, 'M');
   qr.addData(text);
   qr.make();
@@ -111,7 +108,7 @@ export function totpSection(api: Api, enabled: boolean): HTMLElement {
         onclick: async () => {
           start.disabled = true;
           try {
-            await showSetup(await api.totpSetup());
+            showSetup(await api.totpSetup());
             status.textContent = '';
           } catch (err) {
             start.disabled = false;
@@ -128,7 +125,7 @@ export function totpSection(api: Api, enabled: boolean): HTMLElement {
     );
   };
 
-  const showSetup = async (s: { secret: string; otpauthUrl: string }) => {
+  const showSetup = (s: { secret: string; otpauthUrl: string }) => {
     const { form, input } = codeForm('Code from the app', 'Turn on', async (code) => {
       await api.totpEnable(code);
       showOn();
@@ -137,7 +134,7 @@ export function totpSection(api: Api, enabled: boolean): HTMLElement {
     fill(
       body,
       h('p', {}, 'Scan this with an authenticator app, or type the key into it:'),
-      await qrSvg(s.otpauthUrl),
+      qrSvg(s.otpauthUrl),
       h('p', { class: 'token', id: 'totp-key' }, groupKey(s.secret)),
       h('p', {}, 'Then type the code it shows to turn two-step login on.'),
       form,
