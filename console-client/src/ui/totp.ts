@@ -43,7 +43,7 @@ function qrSvg(text: string): SVGSVGElement {
 }
 
 /** The base32 key in groups of four, as authenticator apps show and accept it. */
-export const groupKey = (secret: string) => secret.replace(/(.{4})(?=.)/g, '$1 ');
+const groupKey = (secret: string) => secret.replace(/(.{4})(?=.)/g, '$1 ');
 
 export function totpSection(api: Api, enabled: boolean): HTMLElement {
   const status = h('p', { role: 'status', id: 'totp-status' });

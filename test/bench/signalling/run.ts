@@ -87,7 +87,7 @@ const CLIENT_FLAGS = process.env.BENCH_CLIENT_FLAGS?.split(' ').filter(Boolean) 
 
 function spawnChild(name: string, file: string, env: Record<string, string>): Child {
   const prof = PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROF_DIR}`] : [];
-  const args = file === 'relay-child.ts' ? [...prof, ...RELAY_FLAGS] : CLIENT_FLAGS;
+  const args = file === 'relay-child.ts' ? [...prof, ...RELAY_FLAGS] : file === 'floor-child.ts' ? [] : CLIENT_FLAGS;
   const c = new Child(name, join(HERE, file), env, limits.hard, logFd, ROOT, args);
   children.add(c);
   void c.exited.then((code) => {
