@@ -74,7 +74,8 @@ async function route() {
   }
   if (path === '/admin' && me.role === 'admin') return show(adminView(api));
   if (path === '/account') {
-    // Read again: two-step login may have been turned on or off since the login.
+    // Read again: two-step login may have been turned on or off since the login. If the relay
+    // cannot be reached the page shows what the login read (a refused token logs out in api.ts).
     me = await api.me().catch(() => me!);
     return show(accountView(api, me));
   }
