@@ -1,6 +1,6 @@
 // The operator's own account: changing the password (the first admin's printed one first of all)
 // and two-step login (totp.ts).
-import { type Api, ApiError, type Me } from './api';
+import { type Api, errorText, type Me } from './api';
 import { h } from './dom';
 import { totpSection } from './totp';
 
@@ -8,7 +8,6 @@ const MESSAGES: Record<string, string> = {
   invalid_credentials: 'The current password is wrong.',
   rate_limited: 'Too many wrong passwords; wait a few minutes and try again.',
   bad_request: 'The new password needs at least 10 characters.',
-  network: 'The relay cannot be reached.',
 };
 
 export function accountView(api: Api, me: Me): HTMLElement {
@@ -41,8 +40,7 @@ export function accountView(api: Api, me: Me): HTMLElement {
           status.className = '';
           status.textContent = 'Password changed. Use it at your next login.';
         } catch (err) {
-          const code = err instanceof ApiError ? err.code : 'network';
-          status.textContent = MESSAGES[code] ?? (err as Error).message;
+          status.textContent = errorText(err, MESSAGES);
         } finally {
           button.disabled = false;
         }

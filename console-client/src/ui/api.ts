@@ -14,6 +14,15 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * What to tell the operator about a failed call: the view's own wording for the error code, else
+ * the relay's message; anything that is not an answer from the relay means it cannot be reached.
+ */
+export function errorText(err: unknown, messages: Record<string, string>): string {
+  const code = err instanceof ApiError ? err.code : 'network';
+  return messages[code] ?? (code === 'network' ? 'The relay cannot be reached.' : (err as Error).message);
+}
+
 export interface Me {
   id: string;
   username: string;

@@ -1,12 +1,11 @@
 // The login form: username and password, and a TOTP code once the relay says the account needs one.
-import { type Api, ApiError } from './api';
+import { type Api, ApiError, errorText } from './api';
 import { h } from './dom';
 
 const MESSAGES: Record<string, string> = {
   invalid_credentials: 'Wrong username or password.',
   totp_invalid: 'That code is wrong or expired; use the current one.',
   rate_limited: 'Too many attempts; wait a few minutes and try again.',
-  network: 'The relay cannot be reached.',
 };
 
 export function loginView(api: Api, done: () => void): HTMLElement {
@@ -42,12 +41,11 @@ export function loginView(api: Api, done: () => void): HTMLElement {
           await api.login(user.value, pass.value, totpRow.hidden ? undefined : totp.value);
           done();
         } catch (err) {
-          const code = err instanceof ApiError ? err.code : 'network';
-          if (code === 'totp_required') {
+          if (err instanceof ApiError && err.code === 'totp_required') {
             totpRow.hidden = false;
             totp.focus();
             error.textContent = 'This account uses two-factor login: enter the code from your authenticator.';
-          } else error.textContent = MESSAGES[code] ?? (err as Error).message;
+          } else error.textContent = errorText(err, MESSAGES);
         } finally {
           button.disabled = false;
         }

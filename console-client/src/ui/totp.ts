@@ -1,14 +1,13 @@
 // Two-step login (TOTP) on the Account page: set up with a QR code or the key typed in, confirmed
 // by a first code before the relay requires it, and turned off with a current code.
 import qrcode from 'qrcode-generator';
-import { type Api, ApiError } from './api';
+import { type Api, errorText } from './api';
 import { fill, h } from './dom';
 
 const MESSAGES: Record<string, string> = {
   totp_invalid: 'That code is wrong. Type the code the app shows now; check the phone’s clock if it keeps failing.',
   conflict: 'Two-step login is already on.',
   bad_request: 'The code is the 6 digits the app shows.',
-  network: 'The relay cannot be reached.',
 };
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -58,8 +57,7 @@ export function totpSection(api: Api, enabled: boolean): HTMLElement {
 
   const fail = (err: unknown) => {
     status.className = 'error';
-    const code = err instanceof ApiError ? err.code : 'network';
-    status.textContent = MESSAGES[code] ?? (err as Error).message;
+    status.textContent = errorText(err, MESSAGES);
   };
   const done = (text: string) => {
     status.className = '';

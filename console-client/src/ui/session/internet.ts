@@ -3,8 +3,7 @@
 // WebRTC connect. Every refusal becomes a sentence the operator can act on. Performance marks
 // (rc:connect, rc:session-created, rc:accepted, rc:offer-sent, rc:answer, rc:track, rc:ice-connected,
 // rc:dtls-connected, rc:first-picture) time the phases.
-import type { Api } from '../api';
-import { ApiError } from '../api';
+import { type Api, errorText } from '../api';
 import type { ConsoleSocket } from '../signalling';
 import { iceConfig, type Route, RtcTransport } from './rtc';
 import type { RemoteTransport } from './transport';
@@ -14,7 +13,6 @@ const API_MESSAGES: Record<string, string> = {
   not_found: 'The device no longer exists or is outside your groups.',
   mode_not_allowed: 'Your role may only view this device.',
   shutting_down: 'The relay is restarting; try again in a moment.',
-  network: 'The relay cannot be reached.',
 };
 
 const STATE_MESSAGES: Record<string, string> = {
@@ -69,8 +67,7 @@ export function internetSession(
     try {
       reply = await api.openSession(deviceId, mode);
     } catch (err) {
-      const code = err instanceof ApiError ? err.code : 'network';
-      throw new Error(API_MESSAGES[code] ?? (err as Error).message);
+      throw new Error(errorText(err, API_MESSAGES));
     }
     performance.mark('rc:session-created');
     const sessionId = reply.sessionId;
