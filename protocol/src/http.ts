@@ -64,6 +64,8 @@ export const OperatorPatchBody = Type.Object(
     role: Type.Optional(Role),
     groups: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 256 })),
     disabled: Type.Optional(Type.Boolean()),
+    /** false: the operator's two-step login is turned off (a lost authenticator); they may set it up again. */
+    totp: Type.Optional(Type.Literal(false)),
   },
   strict,
 );

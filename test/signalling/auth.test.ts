@@ -171,6 +171,30 @@ describe('TOTP', () => {
     });
     expect(enabling.body.error.code).toBe('totp_invalid');
   });
+
+  it('an admin can turn it off for an operator who lost their authenticator', async () => {
+    const created = await admin.post('/api/v1/operators', {
+      username: 'lostphone',
+      password: 'lost-password-1',
+      role: 'operator',
+    });
+    const u = await anon().login('lostphone', 'lost-password-1');
+    const key = base32Decode((await u.post('/api/v1/auth/totp/setup')).body.secret);
+    expect((await u.post('/api/v1/auth/totp/enable', { code: totp(key) })).status).toBe(204);
+    const noCode = await anon().post('/api/v1/auth/login', { username: 'lostphone', password: 'lost-password-1' });
+    expect(noCode.body.error.code).toBe('totp_required');
+
+    expect((await u.patch(`/api/v1/operators/${created.body.id}`, { totp: false })).status).toBe(403);
+    expect((await admin.patch(`/api/v1/operators/${created.body.id}`, { totp: true })).status).toBe(400);
+    const off = await admin.patch(`/api/v1/operators/${created.body.id}`, { totp: false });
+    expect(off.status).toBe(200);
+    expect(off.body.totpEnabled).toBe(false);
+    const again = await anon().login('lostphone', 'lost-password-1');
+    expect((await again.get('/api/v1/me')).body.totpEnabled).toBe(false);
+    // The old secret is gone: setting up again gives a new one.
+    const fresh = base32Decode((await again.post('/api/v1/auth/totp/setup')).body.secret);
+    expect(fresh.equals(key)).toBe(false);
+  });
 });
 
 describe('roles and device-group scope', () => {

@@ -50,7 +50,7 @@ export const operatorRoutes: FastifyPluginAsync<{ ctx: RelayContext }> = async (
 
   app.patch('/api/v1/operators/:id', { schema: { params: IdParams, body: OperatorPatchBody } }, async (req) => {
     const { id } = req.params as { id: string };
-    const b = req.body as { password?: string; role?: Role; groups?: string[]; disabled?: boolean };
+    const b = req.body as { password?: string; role?: Role; groups?: string[]; disabled?: boolean; totp?: false };
     if (id === req.operator.id && ((b.role && b.role !== 'admin') || b.disabled)) {
       throw new ApiError('forbidden', 'an admin cannot demote or disable themself');
     }
@@ -59,11 +59,15 @@ export const operatorRoutes: FastifyPluginAsync<{ ctx: RelayContext }> = async (
       ...(b.role ? { role: b.role } : {}),
       ...(b.groups ? { groupIds: groupIds(b.groups) } : {}),
       ...(b.disabled !== undefined ? { disabled: b.disabled } : {}),
+      ...(b.totp === false ? { totpOff: true } : {}),
     });
     if (!op) throw new ApiError('not_found', `no operator ${id}`);
     if (op.disabled) sessions.endForOperator(id, 'operator disabled');
     dropConsoles(id, 'operator changed');
-    req.log.info({ operator: op.username, by: req.operator.username }, 'operator updated');
+    req.log.info(
+      { operator: op.username, by: req.operator.username, ...(b.totp === false ? { totp: 'turned off' } : {}) },
+      'operator updated',
+    );
     return operatorView(op, groupName);
   });
 

@@ -83,7 +83,7 @@ export class OperatorRepo {
 
   update(
     id: string,
-    p: { passwordHash?: string; role?: Role; groupIds?: string[]; disabled?: boolean },
+    p: { passwordHash?: string; role?: Role; groupIds?: string[]; disabled?: boolean; totpOff?: boolean },
   ): OperatorRecord | undefined {
     const cur = this.get(id);
     if (!cur) return undefined;
@@ -95,6 +95,7 @@ export class OperatorRepo {
         id,
       );
       if (p.groupIds) this.setGroups(id, p.groupIds);
+      if (p.totpOff) this.setTotpSecret(id, null);
     })();
     return this.get(id);
   }
