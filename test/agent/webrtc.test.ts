@@ -43,6 +43,10 @@ describe('WebRTC session', () => {
     expect([peer.width, peer.height]).toEqual([640, 360]);
     // The stamp survives the codec: frames carry their capture time.
     expect(peer.latencies.length).toBeGreaterThan(5);
+    // The agent sends by the console's REMB, not transport-cc (remb.ts): its answer offers only REMB.
+    const answer = peer.pc.remoteDescription?.sdp ?? '';
+    expect(answer).toMatch(/a=rtcp-fb:\d+ goog-remb/);
+    expect(answer).not.toMatch(/transport-cc|transport-wide-cc/);
 
     peer.send('input', { type: 'pointer', x: 100, y: 50, buttons: 0, wheelX: 0, wheelY: 0 });
     peer.send('input', { type: 'key', code: 'Enter', key: 'Enter', down: true, modifiers: 2 });

@@ -15,13 +15,15 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Page } from 'playwright-core';
-import { createWebRtcTransport } from '../../../agent-client/src/transports/webrtc/factory';
+import { webRtcTransportFactory } from '../../../agent-client/src/transports/webrtc/factory';
+import { type WrtcPeerConnection, wrtc } from '../../../agent-client/src/transports/webrtc/wrtc';
 import { enrollConfig, startAgent } from '../../agent/support';
 import { CHROMIUM, connect, launchBrowser, login, pagePoint, waitLive } from '../../console/browser';
 import { Api } from '../../support/http';
 import { ADMIN_PASSWORD } from '../../support/relay';
 import { ClickBackend, PATCH } from './click-backend';
 import { benchLan } from './lan';
+import { KEEP_PAGE_PC, sessionLine } from './session-stats';
 import { benchStill } from './still';
 import { type ClickTrace, type ConnectTrace, clickPhases, timeline } from './timeline';
 
@@ -116,6 +118,7 @@ async function connectOnce(page: Page, base: string, host: string, route: 'auto'
   await page.goto(`${base}/#/devices`);
   await page.locator('#device-count').waitFor();
   await page.evaluate(ARM_CONNECT);
+  if (values.timeline) await page.evaluate(KEEP_PAGE_PC);
   await connect(page, host, 'control', route);
   const r = (await page.evaluate('window.__rcConnect')) as ConnectTrace & { total: number };
   await waitLive(page);
@@ -161,14 +164,23 @@ async function main() {
   const relay = await startRelayProcess({ RC_TURN: 'on', RC_TURN_ALLOW_PEERS: '127.0.0.0/8', RC_LOG_LEVEL: 'warn' });
   const admin = await new Api(relay.base, relay.cert).login('admin', ADMIN_PASSWORD);
   const backend = () => new ClickBackend({ width: W, height: H, consentAnswer: 'accept', consentDelayMs: 0 });
+  /** Each agent's newest peer connection, for `--timeline`'s per-session line. */
+  const agentPcs: (WrtcPeerConnection | undefined)[] = [];
+  const webrtc = (i: number) =>
+    webRtcTransportFactory({
+      peerConnection: (config) => {
+        agentPcs[i] = new (wrtc().RTCPeerConnection)(config);
+        return agentPcs[i];
+      },
+    });
   const agents = [
     await startAgent(await enrollConfig(admin, { consent: 'auto-accept' }, { hostname: 'bench-direct' }), {
       backend: backend(),
-      webrtc: createWebRtcTransport,
+      webrtc: webrtc(0),
     }),
     await startAgent(
       await enrollConfig(admin, { consent: 'auto-accept', iceTransportPolicy: 'relay' }, { hostname: 'bench-turn' }),
-      { backend: backend(), webrtc: createWebRtcTransport },
+      { backend: backend(), webrtc: webrtc(1) },
     ),
   ];
   const browser = await launchBrowser(relay.base);
@@ -185,6 +197,8 @@ async function main() {
   ).filter((c) => paths.has(c[3]));
   try {
     for (const [name, host, route] of cases) {
+      const agentIndex = host === 'bench-direct' ? 0 : 1;
+      const agent = agents[agentIndex]!;
       const totals: number[] = [];
       const phases: Record<string, number[]> = {};
       const clicks: number[] = [];
@@ -193,7 +207,6 @@ async function main() {
         const r = await connectOnce(page, relay.base, host, route);
         totals.push(r.total);
         if (values.timeline) {
-          const agent = agents[host === 'bench-direct' ? 0 : 1]!;
           console.error(`${name} connect ${i + 1}: ${r.total.toFixed(0)} ms\n${timeline(r, agent.logs()).join('\n')}`);
         }
         for (const [k, v] of Object.entries(r.marks)) {
@@ -201,16 +214,19 @@ async function main() {
         }
         if (clicksIn(i) > 0) {
           await new Promise((res) => setTimeout(res, 1000)); // let the encoder settle
+          const first = clicks.length;
           for (let c = 0; c < clicksIn(i); c++) {
             const { ms, trace } = await clickTraced(page);
             if (ms >= 0) clicks.push(ms);
             if (values.timeline && trace) {
-              const agent = agents[host === 'bench-direct' ? 0 : 1]!;
               for (const [k, v] of Object.entries(clickPhases(trace, ms, agent.logs()))) {
                 breakdown[k] = [...(breakdown[k] ?? []), v];
               }
             }
             await new Promise((res) => setTimeout(res, 100));
+          }
+          if (values.timeline) {
+            console.error(await sessionLine(i + 1, clicks.slice(first), agentPcs[agentIndex], page));
           }
         }
         await page.locator('#disconnect').click();
@@ -225,6 +241,7 @@ async function main() {
         .join(', ');
       rows.push(`| ${name} | ${fmt(totals)} | ${fmt(clicks)} (${clicks.length}/${CLICKS}) | ${phaseText} |`);
       console.error(`${name}: connect samples in order (ms): ${totals.map((t) => t.toFixed(0)).join(' ')}`);
+      console.error(`${name}: click samples in order (ms): ${clicks.map((t) => t.toFixed(0)).join(' ')}`);
       console.log(rows.at(-1));
     }
     if (paths.has('still')) {

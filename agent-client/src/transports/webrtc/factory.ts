@@ -5,7 +5,9 @@ import { type WebRtcOptions, WebRtcTransport } from './transport';
 import { holdWebRtcWarm } from './warm';
 
 /** A factory of agent transports; `extra` lets a benchmark set what the agent leaves at its default. */
-export function webRtcTransportFactory(extra: Pick<WebRtcOptions, 'stillRefreshMs'> = {}): WebRtcFactory {
+export function webRtcTransportFactory(
+  extra: Pick<WebRtcOptions, 'stillRefreshMs' | 'peerConnection'> = {},
+): WebRtcFactory {
   return Object.assign(
     (...[session, ctx]: Parameters<WebRtcFactory>) =>
       new WebRtcTransport(session, {

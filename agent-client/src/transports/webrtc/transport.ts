@@ -15,6 +15,7 @@ import { ChannelSender } from './channel-sender';
 import { ALLOWED, CHANNELS, type ChannelName, CursorTrack } from './channels';
 import { I420Converter } from './i420';
 import { IceSupervisor } from './ice-supervisor';
+import { preferRemb } from './remb';
 import { StepQueue } from './step-queue';
 import { StillGate } from './still-gate';
 import {
@@ -180,10 +181,15 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
     await (signalHandlers[p.kind] as (t: WebRtcTransport, p: SignalPayload) => Promise<void>)(this, p);
   }
 
+  /** A description from the console as the agent applies it: the quality's cap, and REMB (remb.ts). */
+  private remote(sdp: string): string {
+    return preferRemb(this.cap.apply(sdp));
+  }
+
   /** The console's offer (first, or a renegotiation): answer it, with the screen track on first. */
   async onOffer(sdp: string) {
     this.log.debug('offer applied');
-    await this.pc.setRemoteDescription({ type: 'offer', sdp: this.cap.apply(sdp) });
+    await this.pc.setRemoteDescription({ type: 'offer', sdp: this.remote(sdp) });
     this.remoteSet = true;
     if (!this.trackAdded) {
       // addTrack reuses the console's recvonly video transceiver.
@@ -200,7 +206,7 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
   /** The console's answer, only ever to our own ICE-restart offer. */
   async onAnswer(sdp: string) {
     if (this.pc.signalingState !== 'have-local-offer') throw new Error('answer without our offer');
-    await this.pc.setRemoteDescription({ type: 'answer', sdp: this.cap.apply(sdp) });
+    await this.pc.setRemoteDescription({ type: 'answer', sdp: this.remote(sdp) });
     await this.flushCandidates();
     // The quality changed while this offer was out: one more round for the newest cap.
     this.renegotiateForQuality();
