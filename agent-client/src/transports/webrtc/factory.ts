@@ -6,7 +6,7 @@ import { holdWebRtcWarm } from './warm';
 
 /** A factory of agent transports; `extra` lets a benchmark set what the agent leaves at its default. */
 export function webRtcTransportFactory(
-  extra: Pick<WebRtcOptions, 'stillRefreshMs' | 'peerConnection'> = {},
+  extra: Pick<WebRtcOptions, 'stillRefreshMs' | 'peerConnection' | 'feedback'> = {},
 ): WebRtcFactory {
   return Object.assign(
     (...[session, ctx]: Parameters<WebRtcFactory>) =>

@@ -38,6 +38,8 @@ export interface WebRtcOptions {
   stillRefreshMs?: number;
   restartGraceMs?: number;
   disconnectedGraceMs?: number;
+  /** Bandwidth feedback to send by: the console's REMB (default, remb.ts) or transport-cc (the benchmark's reference). */
+  feedback?: 'remb' | 'transport-cc';
   /** Makes the peer connection (default: wrtc's); a test wraps it to play libwebrtc's misreports. */
   peerConnection?: (config: PeerConnectionConfig) => WrtcPeerConnection;
 }
@@ -183,7 +185,8 @@ export class WebRtcTransport extends Emitter<TransportEvents> implements Session
 
   /** A description from the console as the agent applies it: the quality's cap, and REMB (remb.ts). */
   private remote(sdp: string): string {
-    return preferRemb(this.cap.apply(sdp));
+    const capped = this.cap.apply(sdp);
+    return this.o.feedback === 'transport-cc' ? capped : preferRemb(capped);
   }
 
   /** The console's offer (first, or a renegotiation): answer it, with the screen track on first. */
