@@ -1,8 +1,9 @@
 // The agent's video over a slow link, by each kind of bandwidth feedback: the console's REMB (the
 // agent's default, remb.ts) beside transport-cc (the reference, libwebrtc's own default). The relay,
 // the agent and a Node console (wrtc) run in a network namespace of this benchmark's own, whose
-// loopback is shaped with netem (a rate, a one-way delay and a queue), so every packet between them
-// crosses one bottleneck. Per session, after a warm-up: video received, packets lost, frames per
+// loopback is shaped with tbf (a rate and a queue of so many ms), so every packet between them
+// crosses one bottleneck; this kernel has no netem, so there is no propagation delay, only the
+// queue's. Per session, after a warm-up: video received, packets lost, frames per
 // second, capture → receive latency (the stamp in the synthetic picture), the agent's bandwidth
 // estimate and the longest time without a frame.
 //
