@@ -121,5 +121,6 @@ export async function benchLan(
   } finally {
     await agent.stop();
   }
+  console.error(`LAN: connect samples in order (ms): ${connect.map((t) => t.toFixed(0)).join(' ')}`);
   return { connect, clicks: photons };
 }

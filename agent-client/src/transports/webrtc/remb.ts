@@ -6,8 +6,9 @@
 // settings), so a repaint after a click leaves as slowly as the estimate allows, and a session whose
 // estimate dropped once (a false overuse on a busy host cuts it to ~1.2 Mbit/s) stays slow for
 // seconds: clicks of 100–250 ms. With REMB libwebrtc paces at 2.5× (it has no send-side probing
-// feedback to be careful with). In `npm run bench:console` this took click-to-photon p95 from
-// 63–239 to 61–70 ms (README, Performance).
+// feedback to be careful with). In `npm run bench:console`, three runs each: click-to-photon p50
+// 37–46 ms against 44–63, p95 47–94 against 63–239 (README, Performance, also for what it costs on
+// a slow link: `npm run bench:link`).
 //
 // The agent drops transport-cc from the console's description before applying it, so its answer
 // does not offer it either; the console (Chromium, Firefox) then sends REMB. Only where the video
