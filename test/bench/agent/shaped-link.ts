@@ -20,6 +20,7 @@ import { enrollConfig, startAgent, until } from '../../agent/support';
 import { Api } from '../../support/http';
 import { TestConsole } from '../../support/peers';
 import { ADMIN_PASSWORD, startRelay } from '../../support/relay';
+import { outgoingEstimate } from '../console/session-stats';
 
 const { values } = parseArgs({
   options: {
@@ -96,15 +97,6 @@ async function inbound(pc: WrtcPeerConnection): Promise<Inbound> {
   return o;
 }
 
-async function estimate(pc: WrtcPeerConnection | undefined): Promise<number | undefined> {
-  let e: number | undefined;
-  for (const s of pc ? (await pc.getStats()).values() : []) {
-    const v = s.type === 'candidate-pair' ? Number(s.availableOutgoingBitrate) : Number.NaN;
-    if (Number.isFinite(v)) e = v;
-  }
-  return e;
-}
-
 async function main() {
   shapeLoopback();
   const relay = await startRelay({ RC_TURN: 'off', RC_LOG_LEVEL: 'warn' });
@@ -149,7 +141,7 @@ async function main() {
             }
             stall = Math.max(stall, now - lastChange);
             if (now >= nextEstimate) {
-              const e = await estimate(agentPc);
+              const e = await outgoingEstimate(agentPc);
               if (e !== undefined) estimates.push(e);
               nextEstimate = now + 1000;
             }

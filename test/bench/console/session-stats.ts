@@ -29,6 +29,15 @@ const PAGE_STATS = `(async () => {
 const n = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
 const fixed = (v: number | undefined, digits: number) => (v === undefined ? '–' : v.toFixed(digits));
 
+/** The sender's bandwidth estimate (bit/s): only the candidate pair in use carries it. */
+export async function outgoingEstimate(pc: WrtcPeerConnection | undefined): Promise<number | undefined> {
+  let e: number | undefined;
+  for (const s of pc ? (await pc.getStats()).values() : []) {
+    if (s.type === 'candidate-pair') e = n(s.availableOutgoingBitrate) ?? e;
+  }
+  return e;
+}
+
 /** `  session 3: clicks 84 110 139 · agent: estimate 1.97 Mbit/s, pacer 21 ms/packet · console: …`. */
 export async function sessionLine(
   index: number,
@@ -36,11 +45,9 @@ export async function sessionLine(
   agentPc: WrtcPeerConnection | undefined,
   page: Page,
 ): Promise<string> {
-  let estimate: number | undefined;
+  const estimate = await outgoingEstimate(agentPc);
   let pacerMs: number | undefined;
   for (const s of agentPc ? (await agentPc.getStats()).values() : []) {
-    // Only the pair in use carries the estimate.
-    if (s.type === 'candidate-pair') estimate = n(s.availableOutgoingBitrate) ?? estimate;
     if (s.type === 'outbound-rtp' && s.kind === 'video') {
       const sent = n(s.packetsSent);
       const delay = n(s.totalPacketSendDelay);
