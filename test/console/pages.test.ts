@@ -204,4 +204,66 @@ describe.skipIf(missingTool(CHROMIUM, 'chromium'))('login in the browser', () =>
     expect(await page.locator('#totp-setup').isVisible()).toBe(true);
     await page.close();
   }, 30_000);
+
+  it('an admin manages operators: creates one in a group, turns off a lost two-step login, disables, deletes', async () => {
+    await admin.post('/api/v1/groups', { name: 'desk-west' });
+    await admin.post('/api/v1/operators', { username: 'lostkey', password: 'lostkey-password-1', role: 'operator' });
+    const lost = await new Api(r.base, r.cert).login('lostkey', 'lostkey-password-1');
+    const key = base32Decode((await lost.post('/api/v1/auth/totp/setup')).body.secret);
+    expect((await lost.post('/api/v1/auth/totp/enable', { code: totp(key) })).status).toBe(204);
+
+    const page = await browser.newPage();
+    await login(page, r.base);
+    await page.getByRole('link', { name: 'Admin' }).click();
+    const row = (name: string) => page.locator(`#operators tr[data-operator="${name}"]`);
+    const status = () => page.locator('#operators-status').textContent();
+    await soon(
+      () => row('lostkey').textContent(),
+      (t) => !!t?.includes('on'),
+      'lostkey listed with two-step login on',
+    );
+    // The admin's own row offers neither Disable nor Delete.
+    expect(await row('admin').getByRole('button').allTextContents()).toEqual([]);
+
+    await page.locator('#op-username').fill('newdesk');
+    await page.locator('#op-password').fill('newdesk-password-1');
+    await page.locator('#op-role').selectOption('operator');
+    await page.locator('#op-groups').selectOption('desk-west');
+    await page.locator('#op-create').click();
+    await soon(status, (t) => !!t?.startsWith('newdesk created'), 'created');
+    const listed = (await admin.get('/api/v1/operators')).body as { username: string; groups: string[] }[];
+    expect(listed.find((o) => o.username === 'newdesk')?.groups).toEqual(['desk-west']);
+    await new Api(r.base, r.cert).login('newdesk', 'newdesk-password-1');
+    // The same name again is refused, with the reason.
+    await page.locator('#op-username').fill('newdesk');
+    await page.locator('#op-password').fill('newdesk-password-1');
+    await page.locator('#op-create').click();
+    await soon(status, (t) => t === 'An operator of that name exists.', 'conflict');
+
+    await row('lostkey').getByRole('button', { name: 'Turn off two-step login' }).click();
+    await soon(status, (t) => !!t?.startsWith('Two-step login of lostkey turned off'), 'totp off');
+    expect(await row('lostkey').locator('td').nth(3).textContent()).toBe('off');
+    await new Api(r.base, r.cert).login('lostkey', 'lostkey-password-1');
+
+    await row('newdesk').getByRole('button', { name: 'Disable' }).click();
+    await soon(
+      () => row('newdesk').locator('td').nth(4).textContent(),
+      (t) => t === 'disabled',
+      'disabled',
+    );
+    const refused = await new Api(r.base, r.cert).post('/api/v1/auth/login', {
+      username: 'newdesk',
+      password: 'newdesk-password-1',
+    });
+    expect(refused.status).toBe(401);
+    await page.screenshot({ path: join(ARTIFACTS, 'admin-operators.png'), fullPage: true });
+
+    page.once('dialog', (d) => void d.accept());
+    await row('newdesk').getByRole('button', { name: 'Delete' }).click();
+    await soon(status, (t) => t === 'newdesk deleted.', 'deleted');
+    expect(await row('newdesk').count()).toBe(0);
+    const after = (await admin.get('/api/v1/operators')).body as { username: string }[];
+    expect(after.map((o) => o.username)).not.toContain('newdesk');
+    await page.close();
+  }, 30_000);
 });

@@ -1,9 +1,11 @@
-// For admins: the session audit trail and enrollment-token creation (the token is shown once).
+// For admins: enrollment-token creation (the token is shown once), the operators, and the session
+// audit trail.
 import type { AuditEntry, EnrollmentTokenReply, GroupView } from '@rc-relay/protocol';
 import type { Api } from './api';
 import { fill, h } from './dom';
+import { operatorsSection } from './operators';
 
-export function adminView(api: Api): HTMLElement {
+export function adminView(api: Api, myId: string): HTMLElement {
   const audit = h('tbody', {});
   const auditNote = h('p', { class: 'note', role: 'status' });
   const group = h('select', { id: 'token-group' });
@@ -115,6 +117,7 @@ export function adminView(api: Api): HTMLElement {
       h('button', { type: 'submit', id: 'token-create' }, 'Create token'),
     ),
     result,
+    operatorsSection(api, myId),
     h('h2', {}, 'Audit trail ', h('button', { type: 'button', onclick: () => void loadAudit() }, 'Refresh')),
     auditNote,
     h(

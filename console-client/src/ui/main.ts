@@ -72,7 +72,7 @@ async function route() {
     }
     socket.start();
   }
-  if (path === '/admin' && me.role === 'admin') return show(adminView(api));
+  if (path === '/admin' && me.role === 'admin') return show(adminView(api, me.id));
   if (path === '/account') {
     // Read again: two-step login may have been turned on or off since the login. If the relay
     // cannot be reached the page shows what the login read (a refused token logs out in api.ts).
