@@ -2,7 +2,7 @@
 // audit trail.
 import type { AuditEntry, EnrollmentTokenReply, GroupView } from '@rc-relay/protocol';
 import type { Api } from './api';
-import { fill, h } from './dom';
+import { fill, h, listTable, options } from './dom';
 import { operatorsSection } from './operators';
 
 export function adminView(api: Api, myId: string): HTMLElement {
@@ -42,13 +42,12 @@ export function adminView(api: Api, myId: string): HTMLElement {
     }
   };
 
-  const loadGroups = async () => {
-    const groups = await api.request<GroupView[]>('GET', '/api/v1/groups').catch(() => []);
-    fill(
-      group,
-      groups.map((g) => h('option', { value: g.name }, g.name)),
-    );
-  };
+  // Fetched once for both group pickers: the token's and a new operator's.
+  const groupNames = api
+    .request<GroupView[]>('GET', '/api/v1/groups')
+    .then((gs) => gs.map((g) => g.name))
+    .catch(() => []);
+  void groupNames.then((names) => fill(group, options(names)));
 
   const create = async (e: Event) => {
     e.preventDefault();
@@ -100,7 +99,6 @@ export function adminView(api: Api, myId: string): HTMLElement {
   };
 
   void loadAudit();
-  void loadGroups();
   return h(
     'section',
     { class: 'admin' },
@@ -117,22 +115,9 @@ export function adminView(api: Api, myId: string): HTMLElement {
       h('button', { type: 'submit', id: 'token-create' }, 'Create token'),
     ),
     result,
-    operatorsSection(api, myId),
+    operatorsSection(api, myId, groupNames),
     h('h2', {}, 'Audit trail ', h('button', { type: 'button', onclick: () => void loadAudit() }, 'Refresh')),
     auditNote,
-    h(
-      'table',
-      { class: 'list', id: 'audit' },
-      h(
-        'thead',
-        {},
-        h(
-          'tr',
-          {},
-          ['Requested', 'Operator', 'Device', 'Mode', 'Outcome', 'Ended'].map((t) => h('th', {}, t)),
-        ),
-      ),
-      audit,
-    ),
+    listTable({ id: 'audit' }, ['Requested', 'Operator', 'Device', 'Mode', 'Outcome', 'Ended'], audit),
   );
 }

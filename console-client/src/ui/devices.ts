@@ -1,7 +1,7 @@
 // The device list: search and filters (online, OS, group) over the live presence the signalling
 // socket keeps, and a detail panel (user sessions, monitors, last seen) with the connect actions.
 import type { DeviceSummary } from '@rc-relay/protocol';
-import { ago, fill, h } from './dom';
+import { ago, fill, h, listTable } from './dom';
 import type { Route } from './session/rtc';
 import type { ConsoleSocket } from './signalling';
 
@@ -13,7 +13,7 @@ export interface ConnectRequest {
 
 export class DeviceList {
   readonly el: HTMLElement;
-  private readonly rows: HTMLElement;
+  private readonly rows: HTMLTableSectionElement;
   private readonly detail: HTMLElement;
   private readonly q: HTMLInputElement;
   private readonly online: HTMLSelectElement;
@@ -66,24 +66,7 @@ export class DeviceList {
       h(
         'div',
         { class: 'split' },
-        h(
-          'table',
-          { class: 'list', 'aria-label': 'Devices' },
-          h(
-            'thead',
-            {},
-            h(
-              'tr',
-              {},
-              h('th', {}, 'Device'),
-              h('th', {}, 'Status'),
-              h('th', {}, 'OS'),
-              h('th', {}, 'Group'),
-              h('th', {}, 'Last seen'),
-            ),
-          ),
-          this.rows,
-        ),
+        listTable({ 'aria-label': 'Devices' }, ['Device', 'Status', 'OS', 'Group', 'Last seen'], this.rows),
         this.detail,
       ),
     );

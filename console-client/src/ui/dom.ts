@@ -28,6 +28,27 @@ export function append(el: Node, children: Child[]): void {
   }
 }
 
+/** A `table.list` with a head row of `columns` over `body` (whose rows a view re-renders). */
+export function listTable(attrs: Attrs, columns: string[], body: HTMLTableSectionElement): HTMLTableElement {
+  return h(
+    'table',
+    { ...attrs, class: 'list' },
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        columns.map((c) => h('th', {}, c)),
+      ),
+    ),
+    body,
+  );
+}
+
+/** `<option>`s whose value is their text. */
+export const options = (values: string[]) => values.map((v) => h('option', { value: v }, v));
+
 /** Replaces an element's children. */
 export function fill(el: Element, ...children: Child[]): void {
   el.replaceChildren();

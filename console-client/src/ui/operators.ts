@@ -1,8 +1,8 @@
 // For admins: the operators of this relay. Create one (name, first password, role, device groups),
 // disable or enable, turn off the two-step login of one who lost their authenticator, delete.
-import type { GroupView, OperatorView } from '@rc-relay/protocol';
+import type { OperatorView } from '@rc-relay/protocol';
 import { type Api, errorText } from './api';
-import { fill, h } from './dom';
+import { fill, h, listTable, options } from './dom';
 
 const MESSAGES: Record<string, string> = {
   conflict: 'An operator of that name exists.',
@@ -10,7 +10,7 @@ const MESSAGES: Record<string, string> = {
   forbidden: 'An admin cannot disable or delete themself.',
 };
 
-export function operatorsSection(api: Api, myId: string): HTMLElement {
+export function operatorsSection(api: Api, myId: string, groupNames: Promise<string[]>): HTMLElement {
   const rows = h('tbody', {});
   const status = h('p', { id: 'operators-status', class: 'note', role: 'status', 'aria-live': 'polite' });
   const username = h('input', { id: 'op-username', required: true, autocomplete: 'off', maxlength: 64 });
@@ -30,15 +30,15 @@ export function operatorsSection(api: Api, myId: string): HTMLElement {
   );
   const groups = h('select', { id: 'op-groups', multiple: true, size: 3 });
 
-  /** Runs one change, says how it went, and shows the list as the relay now has it. */
+  /** Runs one change, shows the list as the relay now has it, then says how the change went. */
   const act = async (done: string, call: () => Promise<unknown>) => {
+    let said = done;
     try {
       await call();
-      status.textContent = done;
     } catch (err) {
-      status.textContent = errorText(err, MESSAGES);
+      said = errorText(err, MESSAGES);
     }
-    await load();
+    if (await load()) status.textContent = said;
   };
 
   const row = (o: OperatorView) => {
@@ -96,21 +96,16 @@ export function operatorsSection(api: Api, myId: string): HTMLElement {
     );
   };
 
-  const load = async () => {
+  /** The list, re-read; false (and said) when it could not be. */
+  const load = async (): Promise<boolean> => {
     try {
       const list = await api.request<OperatorView[]>('GET', '/api/v1/operators');
       fill(rows, list.map(row));
+      return true;
     } catch (err) {
       status.textContent = `The operators could not be loaded: ${errorText(err, MESSAGES)}`;
+      return false;
     }
-  };
-
-  const loadGroups = async () => {
-    const list = await api.request<GroupView[]>('GET', '/api/v1/groups').catch(() => []);
-    fill(
-      groups,
-      list.map((g) => h('option', { value: g.name }, g.name)),
-    );
   };
 
   const create = (e: Event) => {
@@ -130,7 +125,7 @@ export function operatorsSection(api: Api, myId: string): HTMLElement {
   };
 
   void load();
-  void loadGroups();
+  void groupNames.then((names) => fill(groups, options(names)));
   return h(
     'div',
     {},
@@ -149,19 +144,6 @@ export function operatorsSection(api: Api, myId: string): HTMLElement {
       h('button', { type: 'submit', id: 'op-create' }, 'Create operator'),
     ),
     status,
-    h(
-      'table',
-      { class: 'list', id: 'operators' },
-      h(
-        'thead',
-        {},
-        h(
-          'tr',
-          {},
-          ['Name', 'Role', 'Device groups', 'Two-step login', 'State', ''].map((t) => h('th', {}, t)),
-        ),
-      ),
-      rows,
-    ),
+    listTable({ id: 'operators' }, ['Name', 'Role', 'Device groups', 'Two-step login', 'State', ''], rows),
   );
 }
