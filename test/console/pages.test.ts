@@ -225,7 +225,11 @@ describe.skipIf(missingTool(CHROMIUM, 'chromium'))('login in the browser', () =>
     // The admin's own row offers neither Disable nor Delete.
     expect(await row('admin').getByRole('button').allTextContents()).toEqual([]);
 
+    // The browser checks the relay's rule for names before anything is sent.
+    await page.locator('#op-username').fill('new desk');
+    expect(await page.locator('#op-username:invalid').count()).toBe(1);
     await page.locator('#op-username').fill('newdesk');
+    expect(await page.locator('#op-username:invalid').count()).toBe(0);
     await page.locator('#op-password').fill('newdesk-password-1');
     await page.locator('#op-role').selectOption('operator');
     await page.locator('#op-groups').selectOption('desk-west');

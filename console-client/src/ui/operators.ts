@@ -6,14 +6,22 @@ import { fill, h, listTable, options } from './dom';
 
 const MESSAGES: Record<string, string> = {
   conflict: 'An operator of that name exists.',
-  bad_request: 'The relay refused it: the name is letters, digits and . _ -; the password at least 10 characters.',
+  bad_request: 'The relay refused it: a name is letters, digits and . _ @ -, a password at least 10 characters.',
   forbidden: 'An admin cannot disable or delete themself.',
 };
 
 export function operatorsSection(api: Api, myId: string, groupNames: Promise<string[]>): HTMLElement {
   const rows = h('tbody', {});
   const status = h('p', { id: 'operators-status', class: 'note', role: 'status', 'aria-live': 'polite' });
-  const username = h('input', { id: 'op-username', required: true, autocomplete: 'off', maxlength: 64 });
+  const username = h('input', {
+    id: 'op-username',
+    required: true,
+    autocomplete: 'off',
+    maxlength: 64,
+    // The relay's rule (protocol Username); the dash escaped, as the pattern attribute's v flag needs.
+    pattern: '[A-Za-z0-9_.@\\-]+',
+    title: 'letters, digits and . _ @ -',
+  });
   const password = h('input', {
     id: 'op-password',
     type: 'password',
