@@ -48,13 +48,6 @@ function sh(cmd: string, ...args: string[]) {
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr || r.error?.message}`);
 }
 
-/** Bits per second of a tc rate ("2mbit", "500kbit"). */
-function bitsPerSecond(rate: string): number {
-  const m = /^(\d+(?:\.\d+)?)(k|m)?bit$/i.exec(rate);
-  if (!m) throw new Error(`--rate: ${rate} is not like 2mbit or 500kbit`);
-  return Number(m[1]) * (m[2]?.toLowerCase() === 'm' ? 1e6 : m[2] ? 1e3 : 1);
-}
-
 function shapeLoopback() {
   sh('ip', 'link', 'set', 'lo', 'up');
   // Ethernet-sized packets: a burst of one packet below must hold the largest.
@@ -65,8 +58,8 @@ function shapeLoopback() {
   sh('ip', 'addr', 'add', '10.201.0.1/24', 'dev', 'rc0');
   sh('ip', 'link', 'set', 'rc0', 'up');
   sh('ip', 'link', 'set', 'rc1', 'up');
-  bitsPerSecond(values.rate); // refuses a malformed rate before tc sees it
   // A burst of one packet: the rate holds from the first byte; the queue holds queue-ms of it.
+  // A malformed --rate is refused by tc, whose message sh() passes on.
   const tbf = ['tbf', 'rate', values.rate, 'burst', '1600', 'latency', `${values['queue-ms']}ms`];
   sh('tc', 'qdisc', 'add', 'dev', 'lo', 'root', ...tbf);
 }
